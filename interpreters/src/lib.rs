@@ -1,0 +1,1 @@
+//! The `Interpreter` trait and its backends.

@@ -1,0 +1,1 @@
+//! phaser's runtime.

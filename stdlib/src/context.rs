@@ -1,0 +1,236 @@
+//! What a standard-library call runs in: working directory, environment,
+//! the directories it may write to, and where its log goes.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// The environment variable through which a bash phase tells `phaser std`
+/// which directories it may write to (colon-separated absolute paths).
+pub const WRITE_ROOTS_VAR: &str = "PHASER_WRITE_ROOTS";
+
+/// The environment variable that names the phase in `phaser std`'s log lines.
+pub const PHASE_VAR: &str = "PHASER_PHASE";
+
+/// Where writes may go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roots {
+    /// Anywhere: a person running `phaser std` by hand, outside any build.
+    Unrestricted,
+    /// Only below one of these directories (absolute, symlinks resolved).
+    Only(Vec<PathBuf>),
+}
+
+/// Everything a standard-library function needs from its caller.
+///
+/// Relative paths in arguments are resolved against [`Context::cwd`];
+/// processes get exactly [`Context::env`], never the runner's own
+/// environment.
+#[derive(Debug, Clone)]
+pub struct Context {
+    cwd: PathBuf,
+    env: BTreeMap<String, String>,
+    roots: Roots,
+    label: String,
+}
+
+impl Context {
+    /// A context rooted at `cwd` with an empty environment and no write
+    /// restriction; narrow it with [`Context::with_roots`].
+    pub fn new(cwd: impl Into<PathBuf>) -> Context {
+        Context {
+            cwd: cwd.into(),
+            env: BTreeMap::new(),
+            roots: Roots::Unrestricted,
+            label: String::from("std"),
+        }
+    }
+
+    /// The context of a `phaser std` subprocess: the current directory and
+    /// environment, with roots from `PHASER_WRITE_ROOTS` when a phase set it.
+    pub fn from_process() -> Result<Context> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::io("reading the current directory", ".", e))?;
+        let env: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let roots = match std::env::var_os(WRITE_ROOTS_VAR) {
+            Some(list) => Roots::Only(std::env::split_paths(&list).collect()),
+            None => Roots::Unrestricted,
+        };
+        let label = env
+            .get(PHASE_VAR)
+            .cloned()
+            .unwrap_or_else(|| String::from("std"));
+        Ok(Context::new(cwd)
+            .with_env(env)
+            .with_roots(roots)
+            .with_label(label))
+    }
+
+    /// Replaces the environment that processes and `--subst-var` see.
+    pub fn with_env(mut self, env: BTreeMap<String, String>) -> Context {
+        self.env = env;
+        self
+    }
+
+    /// Restricts writes to `roots`. Each root is canonicalized once here
+    /// (a root that does not exist yet is kept as given, made absolute).
+    pub fn with_roots(mut self, roots: Roots) -> Context {
+        self.roots = match roots {
+            Roots::Unrestricted => Roots::Unrestricted,
+            Roots::Only(list) => Roots::Only(
+                list.into_iter()
+                    .map(|root| resolve_existing_prefix(&absolute(&self.cwd, &root)))
+                    .collect(),
+            ),
+        };
+        self
+    }
+
+    /// Names the caller (usually the phase) in log lines.
+    pub fn with_label(mut self, label: impl Into<String>) -> Context {
+        self.label = label.into();
+        self
+    }
+
+    /// The working directory relative paths are resolved against.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// The environment a process started by the library gets.
+    pub fn env(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    /// The environment as `OsString` pairs, for `Command::envs`.
+    pub fn env_os(&self) -> impl Iterator<Item = (OsString, OsString)> + '_ {
+        self.env
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+    }
+
+    /// One variable of [`Context::env`].
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env.get(name).map(String::as_str)
+    }
+
+    /// The directories writes are confined to.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// Who is calling, for log lines.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// `path` made absolute against the working directory (no file system access).
+    pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
+        absolute(&self.cwd, path.as_ref())
+    }
+
+    /// `path` resolved and checked against the write roots: the path to
+    /// write to, or [`Error::OutsideRoots`]. Symlinks in the existing part
+    /// of the path are followed before the check, so a link that points out
+    /// of the build directory does not open a way out.
+    pub fn writable(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
+        let path = self.resolve(path);
+        let Roots::Only(roots) = &self.roots else {
+            return Ok(path);
+        };
+        let real = resolve_existing_prefix(&path);
+        if roots.iter().any(|root| real.starts_with(root)) {
+            Ok(path)
+        } else {
+            Err(Error::OutsideRoots {
+                path,
+                roots: roots
+                    .iter()
+                    .map(|r| r.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+        }
+    }
+
+    /// Writes an informational line to the build log.
+    pub fn log(&self, message: impl std::fmt::Display) {
+        eprintln!("[{}] {}", self.label, message);
+    }
+
+    /// Writes a warning to the build log.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        eprintln!("[{}] warning: {}", self.label, message);
+    }
+}
+
+/// `path` joined to `base` when relative, with `.` and `..` folded lexically.
+fn absolute(base: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Canonicalizes the longest existing prefix of `path` and appends the rest,
+/// so paths that do not exist yet can still be checked against the roots.
+fn resolve_existing_prefix(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_inside_roots_are_allowed_and_outside_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = Context::new(dir.path()).with_roots(Roots::Only(vec![dir.path().into()]));
+        assert!(cx.writable("a/b/c").is_ok());
+        let err = cx.writable("../escape").unwrap_err().to_string();
+        assert!(err.contains("outside the directories"), "{err}");
+        assert!(cx.writable("/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_symlink_out_of_the_roots_does_not_open_a_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+        let cx = Context::new(dir.path()).with_roots(Roots::Only(vec![dir.path().into()]));
+        assert!(cx.writable("link/file").is_err());
+    }
+}

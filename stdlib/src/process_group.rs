@@ -1,0 +1,70 @@
+//! Child processes in their own process groups, so a stopped build takes
+//! every process it started with it.
+//!
+//! Each child started through [`spawn`] leads a new process group and is
+//! recorded here until its [`GroupGuard`] drops. On SIGINT/SIGTERM the
+//! runner calls [`kill_all`], which signals every recorded group: a phase's
+//! `make`, the compilers it started and a `sleep 1000 &` left behind in a
+//! bash phase all go, not only the direct child.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+use std::sync::Mutex;
+
+static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Keeps a child's process group recorded; dropping it forgets the group
+/// (after the child was waited for) and kills whatever of the group is left,
+/// so background processes a phase forgot do not outlive it.
+#[derive(Debug)]
+pub struct GroupGuard {
+    pgid: i32,
+}
+
+impl GroupGuard {
+    /// The process group id (the child's pid).
+    pub fn pgid(&self) -> i32 {
+        self.pgid
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Ok(mut groups) = GROUPS.lock() {
+            groups.remove(&self.pgid);
+        }
+        // SAFETY: kill(2) with a negative pid signals a process group; the
+        // group id came from a child we spawned.
+        unsafe {
+            libc::kill(-self.pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Spawns `command` as the leader of a new process group and records it.
+pub fn spawn(command: &mut Command) -> io::Result<(Child, GroupGuard)> {
+    command.process_group(0);
+    let child = command.spawn()?;
+    let pgid = child.id() as i32;
+    if let Ok(mut groups) = GROUPS.lock() {
+        groups.insert(pgid);
+    }
+    Ok((child, GroupGuard { pgid }))
+}
+
+/// Sends `signal` to every recorded process group. Safe to call from a
+/// signal-handling thread (not from an async signal handler: it locks).
+pub fn kill_all(signal: i32) {
+    let groups: Vec<i32> = match GROUPS.lock() {
+        Ok(groups) => groups.iter().copied().collect(),
+        Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
+    };
+    for pgid in groups {
+        // SAFETY: see GroupGuard::drop.
+        unsafe {
+            libc::kill(-pgid, signal);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Helpers for phaser's end-to-end tests.
