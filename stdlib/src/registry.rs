@@ -65,7 +65,8 @@ impl Function {
     /// Builds the argument object from positional and named arguments, the
     /// way every binding does: positional values fill [`Function::positional`]
     /// in order, named ones are added as they are, and a name given both ways
-    /// is an error. A single object argument with no names is the object itself.
+    /// is an error. A single object argument with no names is the object
+    /// itself, and a single list given for a `*rest` key is that list.
     pub fn arguments(&self, positional: Vec<Value>, named: Map<String, Value>) -> Result<Value> {
         if named.is_empty() && positional.len() == 1 && positional[0].is_object() {
             return Ok(positional.into_iter().next().unwrap_or_default());
@@ -74,7 +75,14 @@ impl Function {
         let mut values = positional.into_iter();
         for key in self.positional {
             if let Some(rest) = key.strip_prefix('*') {
-                let list: Vec<Value> = values.by_ref().collect();
+                let mut list: Vec<Value> = values.by_ref().collect();
+                // `run(["make", "-j2"])`: one list given for the rest is the rest.
+                if list.len() == 1 && list[0].is_array() {
+                    list = match list.pop() {
+                        Some(Value::Array(items)) => items,
+                        _ => unreachable!("checked to be an array"),
+                    };
+                }
                 if !list.is_empty() {
                     self.insert(&mut args, rest, Value::Array(list))?;
                 }
