@@ -1,1 +1,40 @@
-//! phaser's runtime.
+//! phaser's runtime: plans, phase ordering, the runner and its state file.
+//!
+//! This library is what the `phaser` binary calls and what an embedding
+//! Rust program uses:
+//!
+//! ```no_run
+//! use phaser::{Plan, Runner, RunOptions};
+//!
+//! let plan = Plan::load("hello.json".as_ref())?;
+//! let report = Runner::new(&plan, RunOptions::new("result")).run()?;
+//! println!("built {}", report.outputs["out"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Interpreters come from [`phaser_interpreters`], native build functions
+//! from [`phaser_stdlib`]; this crate decides what runs when, and carries
+//! each phase's answer to the next.
+
+mod default_phases;
+mod env;
+mod merge_patch;
+mod nix_log;
+pub mod order;
+pub mod plan;
+mod report;
+mod runner;
+pub mod schema;
+mod signals;
+mod state;
+
+pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
+pub use merge_patch::{merge_patch, merge_patch_object};
+pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
+pub use plan::{Placement, Plan, PlanError};
+pub use report::{format_duration, Outcome, PhaseReport, Printer};
+pub use runner::{outputs, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner};
+pub use state::{BuildState, STATE_VERSION};
+
+pub use phaser_interpreters as interpreters;
+pub use phaser_stdlib as stdlib;

@@ -27,6 +27,6 @@ mod patch;
 mod process;
 mod text;
 
-pub use context::{Context, Roots};
+pub use context::{Context, Roots, PHASE_VAR, WRITE_ROOTS_VAR};
 pub use error::{Error, Result};
 pub use registry::{registry, Function, Registry};

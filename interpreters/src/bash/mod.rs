@@ -1,0 +1,164 @@
+//! The bash backend: a `bash` subprocess that sees the package the way
+//! stdenv shows it (attributes as variables and arrays, outputs by name,
+//! stdenv's helper functions) and whose changes become its answer.
+//!
+//! Files in the scratch directory: `input.json` (`$PHASER_INPUT`),
+//! `answer.json` (`$PHASER_OUTPUT`, optional explicit answer), `vars.sh`,
+//! `prelude.sh`, `script.sh` (inline source), `dump` and `errors` (what the
+//! driver reports back).
+
+mod changes;
+mod vars;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::child;
+use crate::{
+    Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
+    ScriptSource,
+};
+
+const DRIVER: &str = include_str!("driver.sh");
+/// stdenv's helper functions, defined on top of `phaser std`.
+pub const PRELUDE: &str = include_str!("prelude.sh");
+
+/// Runs bash phases as subprocesses.
+#[derive(Debug, Clone)]
+pub struct BashInterpreter {
+    bash: PathBuf,
+    phaser_exe: PathBuf,
+}
+
+impl BashInterpreter {
+    /// A backend whose scripts call `phaser_exe` for `phaser std`. Bash
+    /// itself is looked up on the runner's PATH once, here, so a plan's
+    /// PATH without bash on it still runs bash phases.
+    pub fn new(phaser_exe: &Path) -> BashInterpreter {
+        let bash = std::env::var_os("PATH")
+            .and_then(|path| {
+                std::env::split_paths(&path)
+                    .map(|dir| dir.join("bash"))
+                    .find(|candidate| candidate.is_file())
+            })
+            .unwrap_or_else(|| PathBuf::from("/bin/bash"));
+        BashInterpreter {
+            bash,
+            phaser_exe: phaser_exe.to_path_buf(),
+        }
+    }
+}
+
+impl Interpreter for BashInterpreter {
+    fn language(&self) -> Language {
+        Language::Bash
+    }
+
+    fn run(
+        &self,
+        script: &Script,
+        input: &PhaseInput,
+        invocation: &Invocation<'_>,
+    ) -> Result<Answer, PhaseError> {
+        let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
+        let io = |what: &str, e: std::io::Error| fail(format!("{what}: {e}"));
+        let dir = invocation.scratch;
+        std::fs::create_dir_all(dir).map_err(|e| io("creating the scratch directory", e))?;
+        let file = |name: &str| dir.join(name);
+
+        let script_path = match &script.source {
+            ScriptSource::Inline(text) => {
+                std::fs::write(file("script.sh"), text).map_err(|e| io("writing the script", e))?;
+                file("script.sh")
+            }
+            ScriptSource::File(path) => path.clone(),
+            ScriptSource::Argv(_) => {
+                return Err(fail(
+                    "a bash body is source text or a file, not an argv".into(),
+                ))
+            }
+        };
+        let (declarations, tracked) = vars::declarations(input);
+        let payload = serde_json::to_vec(input).map_err(|e| fail(e.to_string()))?;
+        for (name, bytes) in [
+            ("input.json", payload.as_slice()),
+            ("vars.sh", declarations.as_bytes()),
+            ("prelude.sh", PRELUDE.as_bytes()),
+        ] {
+            std::fs::write(file(name), bytes).map_err(|e| io("writing the phase's files", e))?;
+        }
+        for stale in ["answer.json", "dump", "errors"] {
+            let _ = std::fs::remove_file(file(stale));
+        }
+
+        let roots = std::env::join_paths(invocation.roots).unwrap_or_default();
+        let mut command = Command::new(&self.bash);
+        command
+            .arg("--noprofile")
+            .arg("--norc")
+            .arg("-c")
+            .arg(DRIVER)
+            .arg(format!("phaser-{}", invocation.label))
+            .env_clear()
+            .envs(&input.env)
+            .env("PHASER_INPUT", file("input.json"))
+            .env("PHASER_OUTPUT", file("answer.json"))
+            .env("PHASER_PRELUDE", file("prelude.sh"))
+            .env("PHASER_VARS", file("vars.sh"))
+            .env("PHASER_SCRIPT", &script_path)
+            .env("PHASER_DUMP", file("dump"))
+            .env("PHASER_ERRORS", file("errors"))
+            .env("PHASER_CWD", &input.paths.cwd)
+            .env("PHASER_EXE", &self.phaser_exe)
+            .env(phaser_stdlib::WRITE_ROOTS_VAR, roots)
+            .env(phaser_stdlib::PHASE_VAR, invocation.label)
+            .current_dir(&input.paths.cwd);
+        let finished = child::run(&mut command, None, false)
+            .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?;
+
+        if !finished.status.success() {
+            let (location, command) = failure_position(&file("errors"), &script.name);
+            let what = match command {
+                Some(command) => format!("`{command}` {}", child::describe_status(finished.status)),
+                None => format!("the script {}", child::describe_status(finished.status)),
+            };
+            return Err(fail(what)
+                .at(location)
+                .with_stderr_tail(finished.stderr_tail));
+        }
+
+        let dump = std::fs::read(file("dump")).map_err(|_| {
+            fail("the script ended the shell early (an `exit` in a phase body?) so its changes are unknown; use `return` instead".into())
+        })?;
+        let automatic = changes::Dump::parse(&dump)
+            .map_err(&fail)?
+            .answer(input, &tracked);
+        let explicit = match std::fs::read(file("answer.json")) {
+            Ok(bytes) => {
+                Answer::from_bytes(&bytes).map_err(|m| fail(format!("$PHASER_OUTPUT: {m}")))?
+            }
+            Err(_) => Answer::default(),
+        };
+        Ok(automatic.overlay(explicit))
+    }
+}
+
+/// Where the driver's ERR trap saw the first failure: the script line and the command.
+fn failure_position(errors: &Path, name: &str) -> (Option<Location>, Option<String>) {
+    let Ok(bytes) = std::fs::read(errors) else {
+        return (None, None);
+    };
+    let fields: Vec<String> = bytes
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    let location = fields
+        .get(1)
+        .and_then(|l| l.parse::<u32>().ok())
+        .map(|line| Location {
+            file: name.to_string(),
+            line,
+            column: None,
+        });
+    (location, fields.get(2).cloned())
+}

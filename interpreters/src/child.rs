@@ -1,0 +1,92 @@
+//! Running a phase's subprocess: its own process group, stdin fed from a
+//! thread, stdout captured or passed through, stderr passed through while
+//! its last lines are kept for the error message.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, ExitStatus, Stdio};
+
+use phaser_stdlib::process_group;
+
+/// How many lines of standard error an error message shows.
+pub(crate) const TAIL_LINES: usize = 12;
+
+/// What a finished child left.
+pub(crate) struct Finished {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr_tail: Vec<String>,
+}
+
+/// Runs `command` to completion. With `capture_stdout`, stdout is collected
+/// (exec's answer channel); otherwise it goes to the runner's stdout.
+pub(crate) fn run(
+    command: &mut Command,
+    stdin: Option<Vec<u8>>,
+    capture_stdout: bool,
+) -> std::io::Result<Finished> {
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(if capture_stdout {
+            Stdio::piped()
+        } else {
+            Stdio::inherit()
+        })
+        .stderr(Stdio::piped());
+    let (mut child, _group) = process_group::spawn(command)?;
+
+    let feeder = match (stdin, child.stdin.take()) {
+        (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {
+            // A child that does not read its input closes the pipe: not an error.
+            let _ = pipe.write_all(&bytes);
+        })),
+        _ => None,
+    };
+    let stderr = child.stderr.take().map(|pipe| {
+        std::thread::spawn(move || {
+            let mut tail = VecDeque::with_capacity(TAIL_LINES);
+            let mut reader = BufReader::new(pipe);
+            let mut line = Vec::new();
+            let mut out = std::io::stderr();
+            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                let _ = out.write_all(&line);
+                if tail.len() == TAIL_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(String::from_utf8_lossy(&line).trim_end().to_string());
+                line.clear();
+            }
+            Vec::from(tail)
+        })
+    });
+    let mut stdout = Vec::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        pipe.read_to_end(&mut stdout)?;
+    }
+    let status = child.wait()?;
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    let stderr_tail = stderr
+        .map(|t| t.join().unwrap_or_default())
+        .unwrap_or_default();
+    Ok(Finished {
+        status,
+        stdout,
+        stderr_tail,
+    })
+}
+
+/// "exited with status 2" or "was killed by signal 9 (SIGKILL)".
+pub(crate) fn describe_status(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with status {code}"),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        _ => String::from("ended abnormally"),
+    }
+}

@@ -1,0 +1,108 @@
+//! The trait every backend implements, and the set of backends a runner uses.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Answer, Language, PhaseError, PhaseInput, Script};
+
+/// What a backend needs besides the protocol input.
+#[derive(Debug, Clone)]
+pub struct Invocation<'a> {
+    /// The phase, or `phase/hook` while a hook runs: used in errors and logs.
+    pub label: &'a str,
+    /// Directories standard-library calls may write to.
+    pub roots: &'a [PathBuf],
+    /// A private directory for this run's temporary files (bash writes its
+    /// input, answer and variable files there).
+    pub scratch: &'a Path,
+}
+
+/// Runs one script with one input and returns its answer.
+///
+/// Implementations must not keep anything from one call to the next that a
+/// script could observe: every hand-off between phases goes through the
+/// answer.
+pub trait Interpreter {
+    /// The language this backend runs.
+    fn language(&self) -> Language;
+
+    /// Runs `script` with `input`.
+    fn run(
+        &self,
+        script: &Script,
+        input: &PhaseInput,
+        invocation: &Invocation<'_>,
+    ) -> Result<Answer, PhaseError>;
+}
+
+/// One backend per language, created on first use (a Lua state or Rhai
+/// engine costs something to build, and a plan may not use it).
+pub struct Interpreters {
+    phaser_exe: PathBuf,
+    #[cfg(feature = "rhai")]
+    rhai: std::cell::OnceCell<crate::RhaiInterpreter>,
+    #[cfg(feature = "lua")]
+    lua: std::cell::OnceCell<crate::LuaInterpreter>,
+    #[cfg(feature = "bash")]
+    bash: std::cell::OnceCell<crate::BashInterpreter>,
+    #[cfg(feature = "exec")]
+    exec: crate::ExecInterpreter,
+}
+
+impl Interpreters {
+    /// The backends this build of phaser has. `phaser_exe` is the `phaser`
+    /// binary bash phases call for `phaser std`.
+    pub fn new(phaser_exe: impl Into<PathBuf>) -> Interpreters {
+        Interpreters {
+            phaser_exe: phaser_exe.into(),
+            #[cfg(feature = "rhai")]
+            rhai: std::cell::OnceCell::new(),
+            #[cfg(feature = "lua")]
+            lua: std::cell::OnceCell::new(),
+            #[cfg(feature = "bash")]
+            bash: std::cell::OnceCell::new(),
+            #[cfg(feature = "exec")]
+            exec: crate::ExecInterpreter,
+        }
+    }
+
+    /// The backend for `language`, or an error saying how to get it.
+    pub fn get(&self, language: Language) -> Result<&dyn Interpreter, String> {
+        let missing = || {
+            format!(
+                "this phaser was built without the `{language}` interpreter; rebuild with `--features {language}`"
+            )
+        };
+        match language {
+            #[cfg(feature = "rhai")]
+            Language::Rhai => Ok(self.rhai.get_or_init(crate::RhaiInterpreter::new)),
+            #[cfg(feature = "lua")]
+            Language::Lua => Ok(self.lua.get_or_init(crate::LuaInterpreter::new)),
+            #[cfg(feature = "bash")]
+            Language::Bash => Ok(self
+                .bash
+                .get_or_init(|| crate::BashInterpreter::new(&self.phaser_exe))),
+            #[cfg(feature = "exec")]
+            Language::Exec => Ok(&self.exec),
+            #[allow(unreachable_patterns)]
+            _ => Err(missing()),
+        }
+    }
+
+    /// Whether this build has the backend for `language`.
+    pub fn has(&self, language: Language) -> bool {
+        self.get(language).is_ok()
+    }
+
+    /// Runs `script` with the backend for its language.
+    pub fn run(
+        &self,
+        script: &Script,
+        input: &PhaseInput,
+        invocation: &Invocation<'_>,
+    ) -> Result<Answer, PhaseError> {
+        let backend = self
+            .get(script.language)
+            .map_err(|m| PhaseError::new(invocation.label, script.language, m))?;
+        backend.run(script, input, invocation)
+    }
+}

@@ -1,0 +1,208 @@
+//! The Lua backend (Lua 5.4 through mlua): the chunk sees `input` (also
+//! passed as `...`) and returns the answer table, or nothing.
+
+use mlua::{Lua, LuaSerdeExt, MultiValue, Table, Value as LuaValue};
+use serde_json::{Map, Value};
+
+use crate::stdlib_binding::CurrentContext;
+use crate::{
+    Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
+    ScriptSource,
+};
+
+/// Runs Lua phases in one Lua state. Each chunk gets a fresh global
+/// environment that falls back to the shared standard globals, so a global
+/// one phase sets is not seen by the next.
+pub struct LuaInterpreter {
+    lua: Lua,
+    current: CurrentContext,
+}
+
+impl Default for LuaInterpreter {
+    fn default() -> Self {
+        LuaInterpreter::new()
+    }
+}
+
+impl LuaInterpreter {
+    /// A Lua state with the `std` table (phaser's standard library) and
+    /// `null` (JSON null: a value that deletes a key in an answer).
+    pub fn new() -> LuaInterpreter {
+        let lua = Lua::new();
+        let current = CurrentContext::default();
+        install_globals(&lua, &current).expect("creating Lua globals cannot fail on a fresh state");
+        LuaInterpreter { lua, current }
+    }
+}
+
+fn install_globals(lua: &Lua, current: &CurrentContext) -> mlua::Result<()> {
+    let std = lua.create_table()?;
+    for function in phaser_stdlib::registry().iter() {
+        let name = function.name;
+        let current = current.clone();
+        let f =
+            lua.create_function(move |lua, args: MultiValue| call(lua, &current, name, args))?;
+        std.set(name, f)?;
+    }
+    lua.globals().set("std", std)?;
+    lua.globals().set("null", lua.null())?;
+    Ok(())
+}
+
+impl Interpreter for LuaInterpreter {
+    fn language(&self) -> Language {
+        Language::Lua
+    }
+
+    fn run(
+        &self,
+        script: &Script,
+        input: &PhaseInput,
+        invocation: &Invocation<'_>,
+    ) -> Result<Answer, PhaseError> {
+        let fail = |message: String| PhaseError::new(invocation.label, Language::Lua, message);
+        let lua_fail = |err: mlua::Error| {
+            let (message, location) = split_location(&script.name, &root_message(&err));
+            fail(message).at(location)
+        };
+        let text = match &script.source {
+            ScriptSource::Argv(_) => {
+                return Err(fail(
+                    "a Lua body is source text or a file, not an argv".into(),
+                ))
+            }
+            _ => script
+                .text()
+                .map_err(|e| fail(format!("cannot read {}: {e}", script.name)))?,
+        };
+        let lua = &self.lua;
+        let input_value = lua.to_value(input).map_err(lua_fail)?;
+        let env = fresh_environment(lua, input_value.clone()).map_err(lua_fail)?;
+        let _context = self.current.enter(input, invocation);
+        let result: LuaValue = lua
+            .load(text)
+            .set_name(format!("={}", script.name))
+            .set_environment(env)
+            .call(input_value)
+            .map_err(lua_fail)?;
+        if result.is_nil() {
+            return Ok(Answer::default());
+        }
+        let json: Value = lua
+            .from_value(result)
+            .map_err(|e| fail(format!("bad answer: {}", root_message(&e))))?;
+        Answer::from_value(json).map_err(|m| fail(format!("bad answer: {m}")))
+    }
+}
+
+/// `{input = input}` whose missing globals come from the shared globals.
+fn fresh_environment(lua: &Lua, input: LuaValue) -> mlua::Result<Table> {
+    let env = lua.create_table()?;
+    env.set("input", input)?;
+    let meta = lua.create_table()?;
+    meta.set("__index", lua.globals())?;
+    env.set_metatable(Some(meta));
+    Ok(env)
+}
+
+/// `std.NAME(...)`: a single table splits into positional (array part) and
+/// named (string keys) arguments; several arguments are all positional.
+fn call(
+    lua: &Lua,
+    current: &CurrentContext,
+    name: &str,
+    args: MultiValue,
+) -> mlua::Result<LuaValue> {
+    let here = caller_position(lua);
+    let fail = |message: String| mlua::Error::RuntimeError(format!("{here}std.{name}: {message}"));
+    let mut positional = Vec::new();
+    let mut named = Map::new();
+    let args: Vec<LuaValue> = args.into_iter().collect();
+    match args.as_slice() {
+        [LuaValue::Table(table)] if table.metatable().is_none() => {
+            let mut indexed = std::collections::BTreeMap::new();
+            for pair in table.clone().pairs::<LuaValue, LuaValue>() {
+                let (key, value) = pair?;
+                let value: Value = lua.from_value(value)?;
+                match key {
+                    LuaValue::Integer(i) => {
+                        indexed.insert(i, value);
+                    }
+                    LuaValue::String(s) => {
+                        named.insert(s.to_str()?.to_string(), value);
+                    }
+                    other => {
+                        return Err(fail(format!("unexpected key type {}", other.type_name())))
+                    }
+                }
+            }
+            for (expected, (i, value)) in (1..).zip(indexed) {
+                if i != expected {
+                    return Err(fail(format!(
+                        "positional arguments must be 1..n, found index {i}"
+                    )));
+                }
+                positional.push(value);
+            }
+        }
+        _ => {
+            for value in args {
+                positional.push(lua.from_value(value)?);
+            }
+        }
+    }
+    let function = phaser_stdlib::registry()
+        .get(name)
+        .map_err(|e| fail(e.to_string()))?;
+    let args = function
+        .arguments(positional, named)
+        .map_err(|e| fail(e.to_string()))?;
+    let result = current.call(name, args).map_err(fail)?;
+    lua.to_value(&result)
+}
+
+/// `name:line: ` of the Lua code calling into Rust, so standard-library
+/// errors point at the script line like Lua's own errors do.
+fn caller_position(lua: &Lua) -> String {
+    lua.inspect_stack(1)
+        .and_then(|debug| {
+            let line = debug.curr_line();
+            let source = debug.source().short_src?.to_string();
+            (line > 0).then(|| format!("{source}:{line}: "))
+        })
+        .unwrap_or_default()
+}
+
+/// The message that caused `err`, without mlua's wrapping and tracebacks.
+fn root_message(err: &mlua::Error) -> String {
+    match err {
+        mlua::Error::CallbackError { cause, .. } => root_message(cause),
+        mlua::Error::WithContext { cause, .. } => root_message(cause),
+        mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::SyntaxError { message, .. } => format!("syntax error: {message}"),
+        other => other.to_string(),
+    }
+}
+
+/// Splits `name:line: message` (Lua's own format) into a location and the message.
+fn split_location(name: &str, message: &str) -> (String, Option<Location>) {
+    let mut message = message.to_string();
+    let mut prefix = String::new();
+    if let Some(rest) = message.strip_prefix("syntax error: ") {
+        prefix = String::from("syntax error: ");
+        message = rest.to_string();
+    }
+    if let Some(rest) = message.strip_prefix(name).and_then(|r| r.strip_prefix(':')) {
+        if let Some((line, text)) = rest.split_once(": ") {
+            if let Ok(line) = line.parse::<u32>() {
+                let location = Location {
+                    file: name.to_string(),
+                    line,
+                    column: None,
+                };
+                return (format!("{prefix}{text}"), Some(location));
+            }
+        }
+    }
+    (format!("{prefix}{message}"), None)
+}

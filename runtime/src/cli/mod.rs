@@ -1,0 +1,150 @@
+//! Command-line parsing and the commands, each a few lines over the library.
+
+mod plan_cmd;
+mod std_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use phaser::{Plan, Range, RunOptions, Runner};
+
+const EXAMPLES: &str = "\
+Examples:
+  phaser run runtime/examples/relay.json --out-dir result
+  phaser run hello.json --build-dir /tmp/b --from configure --to install
+  phaser plan hello.json
+  phaser std --list
+  phaser std hash --string hello";
+
+/// Runs the build phases of a package through rhai, lua, bash or any
+/// program that speaks phaser's JSON protocol.
+#[derive(Parser)]
+#[command(name = "phaser", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a plan's phases (all, one with --only, or a range).
+    #[command(
+        after_help = "Example:\n  phaser run hello.json --out-dir result --build-dir /tmp/hello-build"
+    )]
+    Run {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Build directory (default: a fresh one under TMPDIR, kept afterwards).
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+        /// Outputs go to OUT_DIR/NAME (`out`, `dev`, ...).
+        #[arg(long, default_value = "result")]
+        out_dir: PathBuf,
+        /// Run only this phase, from the state in --build-dir.
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        only: Option<String>,
+        /// First phase to run (needs the state of the phases before it in --build-dir).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last phase to run.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Print the resolved phase order: interpreter and provenance of each phase.
+    #[command(after_help = "Example:\n  phaser plan hello.json --json")]
+    Plan {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Print the body of one phase (to copy it as the start of your own).
+        #[arg(long)]
+        show: Option<String>,
+    },
+    /// Print the JSON Schema (draft 2020-12) of plans.
+    Schema,
+    /// Call a standard-library function (as bash phases do).
+    #[command(
+        after_help = "Examples:\n  phaser std --list\n  phaser std hash --string hello --format sri\n  phaser std copy src dest\n  phaser std run '{\"argv\": [\"make\", \"-j2\"]}'"
+    )]
+    Std {
+        /// Print every function with its signature and doc.
+        #[arg(long)]
+        list: bool,
+        /// Print the reference manual (Markdown).
+        #[arg(long)]
+        reference: bool,
+        /// The function, then its arguments: positional values, `--key value`,
+        /// `--flag`, or one JSON object.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        call: Vec<String>,
+    },
+}
+
+/// Runs the command line; returns the exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            plan,
+            build_dir,
+            out_dir,
+            only,
+            from,
+            to,
+        } => {
+            let range = match (only, from, to) {
+                (Some(only), _, _) => Range::Only(only),
+                (None, None, None) => Range::All,
+                (None, from, to) => Range::Span { from, to },
+            };
+            run(&plan, build_dir, out_dir, range)
+        }
+        Command::Plan { plan, json, show } => plan_cmd::main(&plan, json, show.as_deref()),
+        Command::Schema => {
+            print!("{}", phaser::schema::PLAN_SCHEMA);
+            0
+        }
+        Command::Std {
+            list,
+            reference,
+            call,
+        } => std_cmd::main(list, reference, call),
+    }
+}
+
+fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, range: Range) -> i32 {
+    let plan = match Plan::load(plan) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("phaser: {e}");
+            return 2;
+        }
+    };
+    let mut options = RunOptions::new(out_dir);
+    options.build_dir = build_dir;
+    options.range = range;
+    let runner = Runner::new(&plan, options);
+    match runner.run() {
+        Ok(report) => {
+            runner.print_table(&report.phases, report.total);
+            for (name, path) in &report.outputs {
+                eprintln!("phaser: output {name}: {path}");
+            }
+            0
+        }
+        Err(failure) => {
+            runner.print_table(&failure.phases, Default::default());
+            eprintln!("phaser: {failure}");
+            if let Some(dir) = &failure.build_top {
+                eprintln!(
+                    "phaser: the build directory {} keeps the state of the last finished phase; fix the problem and continue with `--build-dir {} --from PHASE`",
+                    dir.display(),
+                    dir.display()
+                );
+            }
+            1
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! `phaser plan`: the resolved order, interpreters and provenance.
+
+use phaser::plan::Body;
+use phaser::{interpreters::ScriptSource, Plan};
+use serde_json::json;
+
+pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
+    let plan = match Plan::load(path) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("phaser: {e}");
+            return 2;
+        }
+    };
+    let phases = match phaser::resolve_order(&plan) {
+        Ok(phases) => phases,
+        Err(e) => {
+            eprintln!("phaser: {e}");
+            return 2;
+        }
+    };
+    if let Some(name) = show {
+        let wanted = phaser::plan::normalize_phase_name(name);
+        let Some(phase) = phases.iter().find(|p| p.name == wanted) else {
+            eprintln!("phaser: no phase `{name}` in this plan");
+            return 2;
+        };
+        match &phase.body {
+            Some(Body::Script(script)) => match &script.source {
+                ScriptSource::Argv(argv) => println!("{}", argv.join(" ")),
+                _ => print!("{}", script.text().unwrap_or_default()),
+            },
+            Some(Body::Native(_)) => println!("(a native Rust phase)"),
+            None => println!("(no body: the phase does nothing)"),
+        }
+        return 0;
+    }
+    if as_json {
+        let list: Vec<_> = phases
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "interpreter": p.interpreter(),
+                    "source": p.provenance.to_string(),
+                    "placedBy": p.placed_by,
+                    "hooks": p.pre.iter().chain(&p.post).map(|h| json!({"name": h.name, "from": h.from})).collect::<Vec<_>>(),
+                    "skipped": p.skipped,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"plan": plan.file, "phases": list}))
+                .unwrap_or_default()
+        );
+        return 0;
+    }
+    let width = phases
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    println!(
+        "{:>2}  {:width$}  {:11}  {:30}  hooks / notes",
+        "#", "phase", "interpreter", "source"
+    );
+    for (i, p) in phases.iter().enumerate() {
+        let mut notes: Vec<String> = p
+            .pre
+            .iter()
+            .chain(&p.post)
+            .map(|h| format!("{} ({})", h.name, h.from))
+            .collect();
+        if p.placed_by != "default" && !p.placed_by.is_empty() {
+            notes.push(format!("placed by {}", p.placed_by));
+        }
+        if let Some(why) = &p.skipped {
+            notes.insert(0, format!("SKIPPED: {why}"));
+        }
+        println!(
+            "{:>2}  {:width$}  {:11}  {:30}  {}",
+            i + 1,
+            p.name,
+            p.interpreter(),
+            p.provenance.to_string(),
+            notes.join("; ")
+        );
+    }
+    0
+}

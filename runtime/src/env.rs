@@ -1,0 +1,66 @@
+//! The environment phases start with: clean, not the caller's.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// stdenv's default `SOURCE_DATE_EPOCH` (1980-01-01).
+pub const DEFAULT_SOURCE_DATE_EPOCH: &str = "315532800";
+
+/// The environment of the first phase: `PATH` (the plan's `env.PATH`, else
+/// the caller's), `HOME=/homeless-shelter`, `TMPDIR`, `NIX_BUILD_CORES`,
+/// `NIX_BUILD_TOP`, `TZ=UTC`, `SOURCE_DATE_EPOCH`, every output by name, and
+/// the plan's `env` attribute. Nothing else of the caller's leaks in.
+pub fn initial_env(
+    attrs: &serde_json::Map<String, Value>,
+    outputs: &BTreeMap<String, String>,
+    build_top: &Path,
+    tmpdir: &Path,
+) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let caller = |name: &str| std::env::var(name).ok();
+    env.insert(
+        "PATH".into(),
+        caller("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+    );
+    env.insert("HOME".into(), "/homeless-shelter".into());
+    for name in ["TMPDIR", "TMP", "TEMP", "TEMPDIR"] {
+        env.insert(name.into(), tmpdir.display().to_string());
+    }
+    env.insert("NIX_BUILD_CORES".into(), build_cores().to_string());
+    env.insert("NIX_BUILD_TOP".into(), build_top.display().to_string());
+    env.insert("TZ".into(), "UTC".into());
+    env.insert("SOURCE_DATE_EPOCH".into(), DEFAULT_SOURCE_DATE_EPOCH.into());
+    if let Some(term) = caller("TERM") {
+        env.insert("TERM".into(), term);
+    }
+    for (name, path) in outputs {
+        env.insert(name.clone(), path.clone());
+    }
+    if let Some(Value::Object(extra)) = attrs.get("env") {
+        for (name, value) in extra {
+            if let Some(text) = value.as_str() {
+                env.insert(name.clone(), text.to_string());
+            }
+        }
+    }
+    env
+}
+
+/// `NIX_BUILD_CORES` as stdenv normalises it: the caller's value, with 0
+/// (or nothing) meaning every core.
+pub fn build_cores() -> usize {
+    let all = || {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    };
+    match std::env::var("NIX_BUILD_CORES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(0) | None => all(),
+        Some(n) => n,
+    }
+}

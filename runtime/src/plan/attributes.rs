@@ -1,0 +1,103 @@
+//! Types of the stdenv attributes phaser reads, checked before anything runs.
+
+use serde_json::{Map, Value};
+
+use super::PlanError;
+
+/// What an attribute's value must be.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Bool,
+    TextList,
+    TextOrTextList,
+    StringMap,
+    Outputs,
+}
+
+fn kind(name: &str) -> Option<Kind> {
+    Some(match name {
+        "pname" | "version" | "name" | "src" | "sourceRoot" | "buildCommand"
+        | "configureScript" | "prefixKey" | "prefix" | "makefile" | "checkTarget"
+        | "installCheckTarget" | "distTarget" | "setSourceRoot" | "unpackCmd" => Kind::Text,
+        "srcs" | "patches" => Kind::TextOrTextList,
+        "phases" | "prePhases" | "preConfigurePhases" | "preBuildPhases" | "preInstallPhases"
+        | "preFixupPhases" | "preDistPhases" | "postPhases" => Kind::TextList,
+        "env" => Kind::StringMap,
+        "outputs" => Kind::Outputs,
+        "enableParallelBuilding" | "enableParallelChecking" | "enableParallelInstalling" => {
+            Kind::Bool
+        }
+        _ if name.ends_with("Flags") || name.ends_with("FlagsArray") => Kind::TextOrTextList,
+        _ if is_gate(name) => Kind::Bool,
+        _ if name.ends_with("Phase") || is_hook(name) => Kind::Text,
+        _ => return None,
+    })
+}
+
+fn is_gate(name: &str) -> bool {
+    ["dont", "do"].iter().any(|prefix| {
+        name.strip_prefix(prefix)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c.is_ascii_uppercase())
+    })
+}
+
+fn is_hook(name: &str) -> bool {
+    super::hook_phase(name).is_some() && !name.ends_with("Phases") && !name.ends_with("Hooks")
+}
+
+/// Checks the attributes phaser gives a meaning to; others pass untouched.
+pub(super) fn check(file: &str, attrs: &Map<String, Value>) -> Result<(), PlanError> {
+    for (name, value) in attrs {
+        let Some(kind) = kind(name) else { continue };
+        let ok = match kind {
+            Kind::Text => value.is_string(),
+            // stdenv reads "1"/"" and Nix may give numbers: all mean set/unset.
+            Kind::Bool => matches!(
+                value,
+                Value::Bool(_) | Value::String(_) | Value::Number(_) | Value::Null
+            ),
+            Kind::TextList => strings(value),
+            Kind::TextOrTextList => value.is_string() || strings(value),
+            Kind::StringMap => value
+                .as_object()
+                .is_some_and(|m| m.values().all(Value::is_string)),
+            Kind::Outputs => {
+                strings(value)
+                    || value
+                        .as_object()
+                        .is_some_and(|m| m.values().all(Value::is_string))
+            }
+        };
+        if !ok {
+            let expected = match kind {
+                Kind::Text => "a string",
+                Kind::Bool => "a boolean",
+                Kind::TextList => "a list of strings",
+                Kind::TextOrTextList => "a list of strings (or one string)",
+                Kind::StringMap => "an object of strings",
+                Kind::Outputs => "a list of output names, or an object of output name to path",
+            };
+            return Err(PlanError::at(file, name, format!("must be {expected}")));
+        }
+    }
+    Ok(())
+}
+
+fn strings(value: &Value) -> bool {
+    value
+        .as_array()
+        .is_some_and(|a| a.iter().all(Value::is_string))
+}
+
+/// Whether a gate attribute is set the way stdenv means it: true, a
+/// non-empty string, a non-zero number.
+pub fn is_set(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        _ => false,
+    }
+}

@@ -1,0 +1,38 @@
+//! Errors in a plan, found before any phase runs.
+
+use std::fmt;
+
+/// A plan that cannot run, with the place in it that is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    /// The plan file's name (or `<embedded>`).
+    pub file: String,
+    /// Where: a JSON path such as `phaser.phases.lint.after`, or
+    /// `line:column` for a syntax error.
+    pub at: String,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl PlanError {
+    /// An error at the JSON path `at`.
+    pub fn at(file: &str, at: impl Into<String>, message: impl Into<String>) -> PlanError {
+        PlanError {
+            file: file.to_string(),
+            at: at.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.at.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.at, self.message)
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}

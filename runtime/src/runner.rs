@@ -1,0 +1,476 @@
+//! The runner: one loop that serves a whole build, one phase or a range.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _};
+use phaser_interpreters::{
+    Answer, Interpreters, Invocation, Paths, PhaseError, PhaseInfo, PhaseInput,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::merge_patch::merge_patch_object;
+use crate::nix_log::NixLog;
+use crate::order::{self, ResolvedPhase};
+use crate::plan::{Body, Plan};
+use crate::report::{Outcome, PhaseReport, Printer};
+use crate::state::{BuildState, STATE_VERSION};
+
+/// Which phases to run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Range {
+    /// Every phase, from a fresh state.
+    #[default]
+    All,
+    /// Only this phase, starting from the state the build directory holds.
+    Only(String),
+    /// From `from` (default: the first) to `to` (default: the last), both included.
+    Span {
+        /// First phase to run.
+        from: Option<String>,
+        /// Last phase to run.
+        to: Option<String>,
+    },
+}
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The build directory; a fresh one under TMPDIR when `None` (kept
+    /// afterwards, for `--from`).
+    pub build_dir: Option<PathBuf>,
+    /// Outputs go to `out_dir/NAME` unless the plan gives absolute paths.
+    pub out_dir: PathBuf,
+    /// Which phases.
+    pub range: Range,
+    /// The `phaser` binary bash phases call for `phaser std`.
+    pub phaser_exe: PathBuf,
+}
+
+impl RunOptions {
+    /// Options for a whole build with outputs under `out_dir`.
+    pub fn new(out_dir: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            build_dir: None,
+            out_dir: out_dir.into(),
+            range: Range::All,
+            phaser_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("phaser")),
+        }
+    }
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The build directory used.
+    pub build_top: PathBuf,
+    /// Output name to path.
+    pub outputs: BTreeMap<String, String>,
+    /// One row per phase considered.
+    pub phases: Vec<PhaseReport>,
+    /// Wall time of the whole run.
+    pub total: Duration,
+    /// The state after the last phase.
+    pub state: BuildState,
+}
+
+/// A build failure: which phase, and the report of what ran before it.
+#[derive(Debug)]
+pub struct RunFailure {
+    /// The error (a [`PhaseError`] for a failing phase).
+    pub error: anyhow::Error,
+    /// The phases considered so far, the failed one last.
+    pub phases: Vec<PhaseReport>,
+    /// The build directory, kept for a resume.
+    pub build_top: Option<PathBuf>,
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for RunFailure {}
+
+/// Runs a plan's phases.
+pub struct Runner<'p> {
+    plan: &'p Plan,
+    options: RunOptions,
+    interpreters: Interpreters,
+    printer: Printer,
+    nix_log: NixLog,
+}
+
+impl<'p> Runner<'p> {
+    /// A runner for `plan`.
+    pub fn new(plan: &'p Plan, options: RunOptions) -> Runner<'p> {
+        let interpreters = Interpreters::new(&options.phaser_exe);
+        Runner {
+            plan,
+            options,
+            interpreters,
+            printer: Printer::new(),
+            nix_log: NixLog::from_env(),
+        }
+    }
+
+    /// Runs the selected phases. On failure the build directory and the
+    /// state of the last finished phase stay where they are.
+    pub fn run(&self) -> Result<RunReport, RunFailure> {
+        let started = Instant::now();
+        let mut rows = Vec::new();
+        let mut build_top = None;
+        match self.run_inner(started, &mut rows, &mut build_top) {
+            Ok(report) => Ok(report),
+            Err(error) => Err(RunFailure {
+                error,
+                phases: rows,
+                build_top,
+            }),
+        }
+    }
+
+    fn run_inner(
+        &self,
+        started: Instant,
+        rows: &mut Vec<PhaseReport>,
+        build_top_out: &mut Option<PathBuf>,
+    ) -> anyhow::Result<RunReport> {
+        let phases = order::resolve(self.plan)?;
+        let build_top = self.build_top()?;
+        *build_top_out = Some(build_top.clone());
+        let (first, last) = self.selection(&phases)?;
+        let mut state = match self.options.range {
+            Range::All => None,
+            _ if first == 0 => BuildState::read(&build_top)?,
+            _ => Some(BuildState::read(&build_top)?.ok_or_else(|| {
+                anyhow!(
+                    "{} has no state file: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {}`)",
+                    build_top.display(),
+                    phases[first].name,
+                    build_top.display(),
+                    phases[first - 1].name
+                )
+            })?),
+        }
+        .map(Ok)
+        .unwrap_or_else(|| self.fresh_state(&build_top))?;
+        let tmpdir = PathBuf::from(
+            state
+                .env
+                .get("TMPDIR")
+                .cloned()
+                .unwrap_or_else(|| "/tmp".into()),
+        );
+        let mut roots = vec![build_top.clone(), tmpdir];
+        roots.extend(state.outputs.values().map(PathBuf::from));
+        roots.extend(self.plan.write_roots.iter().cloned());
+
+        crate::signals::install(BuildState::path(&build_top).display().to_string()).ok();
+        let total = phases.len();
+        for (index, phase) in phases.iter().enumerate().take(last + 1).skip(first) {
+            let detail = format!("({}, {})", phase.interpreter(), phase.provenance);
+            if let Some(why) = &phase.skipped {
+                rows.push(PhaseReport {
+                    name: phase.name.clone(),
+                    interpreter: phase.interpreter(),
+                    duration: Duration::ZERO,
+                    outcome: Outcome::Skipped(why.clone()),
+                });
+                state.completed.push(phase.name.clone());
+                state.write(&build_top)?;
+                continue;
+            }
+            self.printer.header(index, total, &phase.name, &detail);
+            self.nix_log.set_phase(&phase.name);
+            crate::signals::set_running(Some(&phase.name));
+            let phase_started = Instant::now();
+            let result = self.run_phase(phase, index, &mut state, &build_top, &roots);
+            let duration = phase_started.elapsed();
+            let outcome = match (&result, &phase.body) {
+                (Err(_), _) => Outcome::Failed,
+                (Ok(()), None) => Outcome::NoBody,
+                (Ok(()), Some(_)) => Outcome::Ran,
+            };
+            rows.push(PhaseReport {
+                name: phase.name.clone(),
+                interpreter: phase.interpreter(),
+                duration,
+                outcome,
+            });
+            result?;
+            state.completed.push(phase.name.clone());
+            state.write(&build_top).context("writing the build state")?;
+            crate::signals::set_running(None);
+        }
+        let report = RunReport {
+            build_top,
+            outputs: state.outputs.clone(),
+            phases: rows.clone(),
+            total: started.elapsed(),
+            state,
+        };
+        Ok(report)
+    }
+
+    /// Prints the closing table for a report's phases.
+    pub fn print_table(&self, phases: &[PhaseReport], total: Duration) {
+        self.printer.table(phases, total);
+    }
+
+    fn run_phase(
+        &self,
+        phase: &ResolvedPhase,
+        index: usize,
+        state: &mut BuildState,
+        build_top: &Path,
+        roots: &[PathBuf],
+    ) -> anyhow::Result<()> {
+        for hook in &phase.pre {
+            self.run_body(
+                &hook.body,
+                &phase.name,
+                Some(&hook.name),
+                index,
+                state,
+                build_top,
+                roots,
+            )?;
+        }
+        match &phase.body {
+            Some(body) => self.run_body(body, &phase.name, None, index, state, build_top, roots)?,
+            None => self
+                .printer
+                .note(&format!("`{}` has no body yet: nothing to do", phase.name)),
+        }
+        for hook in &phase.post {
+            self.run_body(
+                &hook.body,
+                &phase.name,
+                Some(&hook.name),
+                index,
+                state,
+                build_top,
+                roots,
+            )?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_body(
+        &self,
+        body: &Body,
+        phase: &str,
+        hook: Option<&str>,
+        index: usize,
+        state: &mut BuildState,
+        build_top: &Path,
+        roots: &[PathBuf],
+    ) -> anyhow::Result<()> {
+        let label = match hook {
+            Some(hook) => format!("{phase}/{hook}"),
+            None => phase.to_string(),
+        };
+        let input = PhaseInput {
+            phase: PhaseInfo {
+                name: phase.to_string(),
+                index,
+                hook: hook.map(str::to_string),
+            },
+            attrs: state.attrs.clone(),
+            outputs: state.outputs.clone(),
+            state: state.state.clone(),
+            env: state.env.clone(),
+            paths: Paths {
+                build_top: build_top.to_path_buf(),
+                source_root: state
+                    .state
+                    .get("sourceRoot")
+                    .and_then(Value::as_str)
+                    .map(|r| build_top.join(r)),
+                cwd: state.cwd.clone(),
+            },
+        };
+        let scratch = build_top
+            .join(".phaser")
+            .join("tmp")
+            .join(label.replace('/', "-"));
+        let invocation = Invocation {
+            label: &label,
+            roots,
+            scratch: &scratch,
+        };
+        let answer = match body {
+            Body::Script(script) => self.interpreters.run(script, &input, &invocation)?,
+            Body::Native(f) => {
+                f(&input).map_err(|m| anyhow!("phase `{label}` (native) failed: {m}"))?
+            }
+        };
+        apply(state, answer, build_top)
+            .map_err(|m| PhaseError::new(&label, body_language(body), m))?;
+        Ok(())
+    }
+
+    fn build_top(&self) -> anyhow::Result<PathBuf> {
+        let dir = match &self.options.build_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating the build directory {}", dir.display()))?;
+                dir.clone()
+            }
+            None => tempfile::Builder::new()
+                .prefix(&format!("phaser-{}-", self.plan.display_name()))
+                .tempdir()
+                .context("creating a build directory under TMPDIR")?
+                .keep(),
+        };
+        Ok(dir.canonicalize()?)
+    }
+
+    /// The first and last index of the selected phases.
+    fn selection(&self, phases: &[ResolvedPhase]) -> anyhow::Result<(usize, usize)> {
+        let find = |name: &str| -> anyhow::Result<usize> {
+            let wanted = crate::plan::normalize_phase_name(name);
+            phases.iter().position(|p| p.name == wanted).ok_or_else(|| {
+                anyhow!(
+                    "no phase named `{name}` in this plan; the phases are {}",
+                    phases
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        };
+        if phases.is_empty() {
+            bail!("the plan has no phases to run");
+        }
+        let last = phases.len() - 1;
+        Ok(match &self.options.range {
+            Range::All => (0, last),
+            Range::Only(name) => {
+                let i = find(name)?;
+                (i, i)
+            }
+            Range::Span { from, to } => {
+                let first = from.as_deref().map(find).transpose()?.unwrap_or(0);
+                let end = to.as_deref().map(find).transpose()?.unwrap_or(last);
+                if end < first {
+                    bail!(
+                        "--to {} comes before --from {} in the phase order",
+                        phases[end].name,
+                        phases[first].name
+                    );
+                }
+                (first, end)
+            }
+        })
+    }
+
+    fn fresh_state(&self, build_top: &Path) -> anyhow::Result<BuildState> {
+        let out_dir = std::path::absolute(&self.options.out_dir)?;
+        let outputs = outputs(&self.plan.attrs, &out_dir);
+        if outputs
+            .values()
+            .any(|p| p.starts_with(&out_dir.display().to_string()))
+        {
+            std::fs::create_dir_all(&out_dir)
+                .with_context(|| format!("creating {}", out_dir.display()))?;
+        }
+        let tmpdir = std::env::var_os("TMPDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top, &tmpdir);
+        let mut attrs = self.plan.attrs.clone();
+        attrs.remove("phaser");
+        Ok(BuildState {
+            version: STATE_VERSION,
+            plan_hash: plan_hash(&self.plan.source),
+            completed: Vec::new(),
+            state: serde_json::Map::new(),
+            env,
+            attrs,
+            outputs,
+            cwd: build_top.to_path_buf(),
+        })
+    }
+}
+
+fn body_language(body: &Body) -> phaser_interpreters::Language {
+    match body {
+        Body::Script(script) => script.language,
+        Body::Native(_) => phaser_interpreters::Language::Exec,
+    }
+}
+
+/// Merges an answer into the state: `state`, `env` and `attrs` by JSON
+/// Merge Patch; a new `state.sourceRoot` moves the working directory there
+/// (relative to the build directory), then `cwd` moves it relative to that.
+fn apply(state: &mut BuildState, answer: Answer, build_top: &Path) -> Result<(), String> {
+    if let Some(patch) = &answer.state {
+        merge_patch_object(&mut state.state, patch);
+        if let Some(root) = patch.get("sourceRoot").and_then(Value::as_str) {
+            let dir = build_top.join(root);
+            if !dir.is_dir() {
+                return Err(format!(
+                    "it set sourceRoot to `{root}`, but {} is not a directory",
+                    dir.display()
+                ));
+            }
+            state.cwd = dir;
+        }
+    }
+    if let Some(Value::Object(env)) = &answer.env {
+        for (name, value) in env {
+            match value {
+                Value::String(text) => {
+                    state.env.insert(name.clone(), text.clone());
+                }
+                _ => {
+                    state.env.remove(name);
+                }
+            }
+        }
+    }
+    if let Some(patch) = &answer.attrs {
+        merge_patch_object(&mut state.attrs, patch);
+    }
+    if let Some(cwd) = &answer.cwd {
+        let dir = state.cwd.join(cwd);
+        if !dir.is_dir() {
+            return Err(format!(
+                "it answered cwd `{cwd}`, but {} is not a directory",
+                dir.display()
+            ));
+        }
+        state.cwd = dir.canonicalize().unwrap_or(dir);
+    }
+    Ok(())
+}
+
+/// Output paths: the plan's `outputs` object as given (Nix), or each name
+/// of its `outputs` list (default `["out"]`) under `out_dir`.
+pub fn outputs(attrs: &serde_json::Map<String, Value>, out_dir: &Path) -> BTreeMap<String, String> {
+    match attrs.get("outputs") {
+        Some(Value::Object(map)) => map
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+        Some(Value::Array(names)) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|n| (n.to_string(), out_dir.join(n).display().to_string()))
+            .collect(),
+        _ => BTreeMap::from([("out".to_string(), out_dir.join("out").display().to_string())]),
+    }
+}
+
+/// sha256 of the plan's JSON (as loaded), hex.
+pub fn plan_hash(source: &Value) -> String {
+    let digest = Sha256::digest(serde_json::to_vec(source).unwrap_or_default());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
