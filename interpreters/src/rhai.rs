@@ -81,7 +81,7 @@ impl Interpreter for RhaiInterpreter {
         let input_value = rhai::serde::to_dynamic(input).map_err(|e| fail(e.to_string()))?;
         let mut scope = Scope::new();
         scope.push_constant("input", input_value);
-        scope.push_constant("null", Dynamic::UNIT);
+        scope.push_constant("NULL", Dynamic::UNIT);
         let ast = self
             .compile(script, &scope)
             .map_err(|(message, location)| fail(format!("syntax error: {message}")).at(location))?;

@@ -190,6 +190,9 @@ impl<'p> Runner<'p> {
             let phase_started = Instant::now();
             let result = self.run_phase(phase, index, &mut state, &build_top, &roots);
             let duration = phase_started.elapsed();
+            if result.is_err() {
+                crate::signals::wait_if_stopping();
+            }
             let outcome = match (&result, &phase.body) {
                 (Err(_), _) => Outcome::Failed,
                 (Ok(()), None) => Outcome::NoBody,

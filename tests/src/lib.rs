@@ -1,1 +1,129 @@
-//! Helpers for phaser's end-to-end tests.
+//! Helpers for phaser's end-to-end tests: find the built `phaser` binary,
+//! write plans into temporary directories, run them, and read what they left.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The workspace root (where `Cargo.toml` with `[workspace]` is).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The `phaser` binary, built once per test process with the same cargo
+/// that runs the tests (a separate package's binary is not built for us).
+pub fn phaser_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "phaser", "--bin", "phaser"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("running cargo build for the phaser binary");
+        assert!(status.success(), "building the phaser binary failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("target"));
+        let bin = target.join("debug").join("phaser");
+        assert!(bin.exists(), "{} was not built", bin.display());
+        bin
+    })
+}
+
+/// A `phaser` command with a clean colour setting.
+pub fn phaser() -> Command {
+    let mut command = Command::new(phaser_bin());
+    command.env("NO_COLOR", "1");
+    command
+}
+
+/// A plan written into a fresh directory, with its build and output dirs.
+pub struct Sandbox {
+    /// Holds everything; removed on drop.
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new()
+    }
+}
+
+impl Sandbox {
+    /// A fresh sandbox.
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("creating a temporary directory"),
+        }
+    }
+
+    /// A path inside the sandbox.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The build directory runs use.
+    pub fn build_dir(&self) -> PathBuf {
+        self.path("build")
+    }
+
+    /// Writes `plan` as `plan.json` and returns its path.
+    pub fn write_plan(&self, plan: &Value) -> PathBuf {
+        let path = self.path("plan.json");
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(plan).expect("plan serializes"),
+        )
+        .expect("writing the plan");
+        path
+    }
+
+    /// `phaser run plan.json --build-dir build --out-dir out` plus `extra` arguments.
+    pub fn run(&self, plan: &Value, extra: &[&str]) -> Output {
+        let path = self.write_plan(plan);
+        let mut command = self.run_command(&path);
+        command.args(extra);
+        command.output().expect("running phaser")
+    }
+
+    /// The command `run` uses, for tests that need to control the process.
+    pub fn run_command(&self, plan: &Path) -> Command {
+        let mut command = phaser();
+        command
+            .arg("run")
+            .arg(plan)
+            .arg("--build-dir")
+            .arg(self.build_dir())
+            .arg("--out-dir")
+            .arg(self.path("out"));
+        command
+    }
+
+    /// The state file the last run left, parsed.
+    pub fn state(&self) -> Value {
+        let bytes =
+            std::fs::read(self.build_dir().join(".phaser/state.json")).expect("reading state.json");
+        serde_json::from_slice(&bytes).expect("state.json is valid JSON")
+    }
+}
+
+/// stdout and stderr of a run, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The stderr of a run as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

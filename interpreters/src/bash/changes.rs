@@ -9,7 +9,23 @@ use super::vars::{scalar_text, source_root};
 use crate::{Answer, PhaseInput};
 
 /// Variables bash sets by itself, or phaser sets for the script.
-const IGNORED_ENV: &[&str] = &["PWD", "OLDPWD", "SHLVL", "_"];
+const IGNORED_ENV: &[&str] = &[
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+    "PHASER_INPUT",
+    "PHASER_OUTPUT",
+    "PHASER_PRELUDE",
+    "PHASER_VARS",
+    "PHASER_SCRIPT",
+    "PHASER_DUMP",
+    "PHASER_ERRORS",
+    "PHASER_CWD",
+    "PHASER_EXE",
+    phaser_stdlib::WRITE_ROOTS_VAR,
+    phaser_stdlib::PHASE_VAR,
+];
 
 /// What the driver dumped after the script finished.
 #[derive(Debug, Default)]
@@ -74,7 +90,6 @@ impl Dump {
         let mut env = Map::new();
         for (name, value) in &self.exported {
             if IGNORED_ENV.contains(&name.as_str())
-                || name.starts_with("PHASER_")
                 || input.outputs.contains_key(name)
                 || attr_like(name)
             {

@@ -126,6 +126,7 @@ fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, ran
     options.build_dir = build_dir;
     options.range = range;
     let runner = Runner::new(&plan, options);
+    let started = std::time::Instant::now();
     match runner.run() {
         Ok(report) => {
             runner.print_table(&report.phases, report.total);
@@ -135,7 +136,7 @@ fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, ran
             0
         }
         Err(failure) => {
-            runner.print_table(&failure.phases, Default::default());
+            runner.print_table(&failure.phases, started.elapsed());
             eprintln!("phaser: {failure}");
             if let Some(dir) = &failure.build_top {
                 eprintln!(

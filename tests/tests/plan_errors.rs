@@ -1,0 +1,101 @@
+//! Bad plans fail before any phase runs, naming the key or line:column.
+
+use phaser_tests::{describe, stderr, Sandbox};
+use serde_json::{json, Value};
+
+/// A first phase that would leave a marker if anything ran.
+fn with_marker(mut phases: Value) -> Value {
+    phases["first"] = json!({"bash": "touch ran-anything"});
+    phases
+}
+
+fn refused(plan: Value, expected: &[&str]) {
+    let sandbox = Sandbox::new();
+    let output = sandbox.run(&plan, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let err = stderr(&output);
+    for part in expected {
+        assert!(err.contains(part), "expected {part:?} in: {err}");
+    }
+    assert!(
+        !sandbox.build_dir().join("ran-anything").exists(),
+        "a phase ran"
+    );
+    assert!(
+        !sandbox.build_dir().join(".phaser/state.json").exists(),
+        "state was written"
+    );
+}
+
+#[test]
+fn a_cycle_is_refused() {
+    refused(
+        json!({"phases": ["first"], "phaser": {"phases": with_marker(json!({
+            "lint": {"rhai": "#{}", "after": "fmt"},
+            "fmt": {"rhai": "#{}", "after": "lint"}
+        }))}}),
+        &["plan.json: phaser.phases.lint.after: cycle: lint -> fmt -> lint"],
+    );
+}
+
+#[test]
+fn an_unknown_after_is_refused() {
+    refused(
+        json!({"phases": ["first"], "phaser": {"phases": with_marker(json!({
+            "lint": {"rhai": "#{}", "after": "biuld"}
+        }))}}),
+        &["plan.json: phaser.phases.lint.after: no phase named `biuld`"],
+    );
+}
+
+#[test]
+fn an_unknown_body_key_is_refused() {
+    refused(
+        json!({"phases": ["first"], "phaser": {"phases": with_marker(json!({
+            "first": {"rhia": "#{}"}
+        }))}}),
+        &["plan.json: phaser.phases.first.rhia: unknown key"],
+    );
+}
+
+#[test]
+fn two_languages_in_one_body_are_refused() {
+    refused(
+        json!({"phases": ["first"], "phaser": {"phases": {"first": {"rhai": "#{}", "lua": "return {}"}}}}),
+        &["phaser.phases.first", "rhai and lua"],
+    );
+}
+
+#[test]
+fn a_wrong_attribute_type_is_refused() {
+    refused(
+        json!({"phases": ["first"], "doCheck": [], "configureFlags": 3, "phaser": {"phases": with_marker(json!({}))}}),
+        &["plan.json: "],
+    );
+}
+
+#[test]
+fn invalid_json_names_line_and_column() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.path("plan.json");
+    std::fs::write(
+        &path,
+        "{\n  \"pname\": \"x\",\n  \"phases\": [\"a\" \"b\"]\n}\n",
+    )
+    .unwrap();
+    let output = sandbox.run_command(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("plan.json: 3:18: invalid JSON"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_hook_for_no_phase_is_refused() {
+    refused(
+        json!({"phases": ["first"], "phaser": {"phases": with_marker(json!({})), "hooks": {"preBiuld": {"rhai": "#{}"}}}}),
+        &["phaser.hooks.preBiuld: no phase `biuld`"],
+    );
+}

@@ -1,0 +1,108 @@
+//! Killing the runner: the state file is never half-written, and SIGTERM
+//! takes the running phase's whole process group with it.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use phaser_tests::Sandbox;
+use serde_json::json;
+
+fn wait_for(path: &Path, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie has exited; only a process still running counts.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn kill_9_during_phase_3_leaves_the_state_after_phase_2() {
+    let sandbox = Sandbox::new();
+    let plan = sandbox.write_plan(&json!({
+        "phases": ["one", "two", "three"],
+        "phaser": {"phases": {
+            "one": {"rhai": "#{state: #{one: \"done\"}}"},
+            "two": {"lua": "return {state = {two = string.rep('x', 4096)}}"},
+            "three": {"bash": "echo $$ > three.pid\ntouch three-started\nsleep 30"}
+        }}
+    }));
+    let mut child = sandbox
+        .run_command(&plan)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&sandbox.build_dir().join("three-started"), "phase three");
+    let state_path = sandbox.build_dir().join(".phaser/state.json");
+    let before = std::fs::read(&state_path).unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    let after = std::fs::read(&state_path).unwrap();
+    assert_eq!(
+        before, after,
+        "the state file changed when the runner was killed"
+    );
+    let state: serde_json::Value = serde_json::from_slice(&after).expect("valid JSON");
+    assert_eq!(state["completed"], json!(["one", "two"]));
+    assert_eq!(state["state"]["one"], "done");
+    assert_eq!(state["state"]["two"].as_str().map(str::len), Some(4096));
+    // kill -9 gives the runner no chance to clean up: stop the orphaned phase.
+    let pid: i32 = std::fs::read_to_string(sandbox.build_dir().join("three.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+}
+
+#[test]
+fn sigterm_stops_the_whole_process_group_of_a_bash_phase() {
+    let sandbox = Sandbox::new();
+    let plan = sandbox.write_plan(&json!({
+        "phases": ["first", "slow"],
+        "phaser": {"phases": {
+            "first": {"rhai": "#{state: #{first: true}}"},
+            "slow": {"bash": "sleep 1000 &\necho $! > background.pid\ntouch slow-started\nsleep 1000"}
+        }}
+    }));
+    let mut child = sandbox
+        .run_command(&plan)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&sandbox.build_dir().join("slow-started"), "the slow phase");
+    let background: i32 = std::fs::read_to_string(sandbox.build_dir().join("background.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(alive(background));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        !output.status.success(),
+        "the runner must exit non-zero after SIGTERM"
+    );
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("stopped by SIGTERM during phase `slow`"),
+        "{err}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!alive(background), "`sleep 1000 &` outlived the runner");
+    assert_eq!(sandbox.state()["completed"], json!(["first"]));
+}
