@@ -3,7 +3,9 @@
 //!
 //! Arguments: one JSON object, or positional values and `--key value` /
 //! `--key=value` / `--flag` (true) options. A key given twice becomes a
-//! list. Values are strings unless the function's signature says the key is
+//! list. After `--` every word is positional, even one that starts with
+//! `--` (so `substituteInPlace -- FILE --replace-fail A B` passes stdenv's
+//! flags through untouched). Values are strings unless the function's signature says the key is
 //! a bool, int, list or object, in which case they are parsed as JSON.
 
 use phaser::stdlib::{registry, Context, Function};
@@ -69,13 +71,20 @@ pub fn arguments(f: &Function, words: &[String]) -> Result<Value, String> {
     while i < words.len() {
         let word = &words[i];
         i += 1;
+        if word == "--" {
+            positional.extend(words[i..].iter().cloned().map(Value::String));
+            break;
+        }
         let Some(option) = word.strip_prefix("--").filter(|o| !o.is_empty()) else {
             positional.push(Value::String(word.clone()));
             continue;
         };
         let (key, value) = match option.split_once('=') {
             Some((key, value)) => (key.to_string(), Some(value.to_string())),
-            None if i < words.len() && !words[i].starts_with("--") => {
+            None if i < words.len()
+                && !words[i].starts_with("--")
+                && !declared_type(f.signature, option).is_some_and(|t| t.starts_with("bool")) =>
+            {
                 i += 1;
                 (option.to_string(), Some(words[i - 1].clone()))
             }
