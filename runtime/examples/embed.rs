@@ -13,7 +13,9 @@ use phaser::{Placement, Plan, RunOptions, Runner};
 use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out_dir = std::env::args().nth(1).unwrap_or_else(|| "embed-result".into());
+    let out_dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "embed-result".into());
     let plan_json = json!({
         "pname": "embedded",
         "version": "0.1",
@@ -40,7 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let report = Runner::new(&plan, RunOptions::new(&out_dir)).run()?;
     for phase in &report.phases {
-        println!("{:8} {:7} {}", phase.name, phase.interpreter, phaser::format_duration(phase.duration));
+        println!(
+            "{:8} {:7} {}",
+            phase.name,
+            phase.interpreter,
+            phaser::format_duration(phase.duration)
+        );
     }
     let message = std::fs::read_to_string(format!("{}/message.txt", report.outputs["out"]))?;
     print!("{message}");

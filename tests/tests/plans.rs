@@ -12,12 +12,15 @@ fn example_plans_satisfy_the_schema() {
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.add_resource("phaser:plan.json", schema).unwrap();
-    let index = compiler.compile("phaser:plan.json", &mut schemas).expect("the schema compiles");
+    let index = compiler
+        .compile("phaser:plan.json", &mut schemas)
+        .expect("the schema compiles");
     let mut checked = 0;
     for entry in std::fs::read_dir(workspace_root().join("runtime/examples")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json") {
-            let plan: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let plan: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             if let Err(e) = schemas.validate(&plan, index) {
                 panic!("{} does not satisfy the schema: {e:#}", path.display());
             }
@@ -44,12 +47,30 @@ fn plan_shows_order_interpreters_and_provenance() {
             "dist": null
         }}
     }));
-    let output = phaser().arg("plan").arg(&path).arg("--json").output().unwrap();
+    let output = phaser()
+        .arg("plan")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", describe(&output));
     let resolved: Value = serde_json::from_slice(&output.stdout).unwrap();
     let phases = resolved["phases"].as_array().unwrap();
     let names: Vec<&str> = phases.iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["unpack", "patch", "configure", "build", "lint", "check", "install", "fixup", "installCheck"]);
+    assert_eq!(
+        names,
+        [
+            "unpack",
+            "patch",
+            "configure",
+            "build",
+            "lint",
+            "check",
+            "install",
+            "fixup",
+            "installCheck"
+        ]
+    );
     let by_name = |n: &str| phases.iter().find(|p| p["name"] == n).unwrap().clone();
     assert_eq!(by_name("configure")["interpreter"], "lua");
     assert_eq!(by_name("configure")["source"], "phaser.phases.configure");
@@ -101,5 +122,6 @@ fn only_from_and_to_run_parts_of_the_order() {
     let fresh = Sandbox::new();
     let output = fresh.run(&plan, &["--from", "b"]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("has no state file: run the phases before `b` first"));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("has no state file: run the phases before `b` first"));
 }

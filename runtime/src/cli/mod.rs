@@ -75,6 +75,9 @@ enum Command {
         /// Print the reference manual (Markdown).
         #[arg(long)]
         reference: bool,
+        /// Print the result as JSON (strings quoted, nothing as `null`).
+        #[arg(long)]
+        json: bool,
         /// The function, then its arguments: positional values, `--key value`,
         /// `--flag`, or one JSON object.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -109,8 +112,9 @@ pub fn main() -> i32 {
         Command::Std {
             list,
             reference,
+            json,
             call,
-        } => std_cmd::main(list, reference, call),
+        } => std_cmd::main(list, reference, json, call),
     }
 }
 

@@ -11,7 +11,7 @@
 use phaser::stdlib::{registry, Context, Function};
 use serde_json::{Map, Value};
 
-pub fn main(list: bool, reference: bool, call: Vec<String>) -> i32 {
+pub fn main(list: bool, reference: bool, json: bool, call: Vec<String>) -> i32 {
     let registry = registry();
     if reference {
         print!("{}", registry.reference_markdown());
@@ -38,6 +38,10 @@ pub fn main(list: bool, reference: bool, call: Vec<String>) -> i32 {
             f.call(&cx, args).map_err(|e| e.to_string())
         });
     match result {
+        Ok(value) if json => {
+            println!("{value}");
+            0
+        }
         Ok(Value::Null) => 0,
         Ok(Value::String(text)) => {
             println!("{text}");
