@@ -79,7 +79,7 @@ fn sigterm_stops_the_whole_process_group_of_a_bash_phase() {
             "slow": {"bash": "sleep 1000 &\necho $! > background.pid\ntouch slow-started\nsleep 1000"}
         }}
     }));
-    let mut child = sandbox
+    let child = sandbox
         .run_command(&plan)
         .stderr(Stdio::piped())
         .spawn()
