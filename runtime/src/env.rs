@@ -32,6 +32,11 @@ pub fn initial_env(
     env.insert("NIX_BUILD_TOP".into(), build_top.display().to_string());
     env.insert("TZ".into(), "UTC".into());
     env.insert("SOURCE_DATE_EPOCH".into(), DEFAULT_SOURCE_DATE_EPOCH.into());
+    // stdenv passes SHELL=$SHELL to make and sets CONFIG_SHELL for configure.
+    if let Some(bash) = find_on_path(&env["PATH"], "bash") {
+        env.insert("SHELL".into(), bash.clone());
+        env.insert("CONFIG_SHELL".into(), bash);
+    }
     if let Some(term) = caller("TERM") {
         env.insert("TERM".into(), term);
     }
@@ -63,4 +68,12 @@ pub fn build_cores() -> usize {
         Some(0) | None => all(),
         Some(n) => n,
     }
+}
+
+/// The first `name` on `path` that is a file.
+fn find_on_path(path: &str, name: &str) -> Option<String> {
+    std::env::split_paths(path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .map(|p| p.display().to_string())
 }

@@ -232,6 +232,7 @@ impl<'p> Runner<'p> {
         build_top: &Path,
         roots: &[PathBuf],
     ) -> anyhow::Result<()> {
+        let root_before = state.state.get("sourceRoot").cloned();
         for hook in &phase.pre {
             self.run_body(
                 &hook.body,
@@ -259,6 +260,28 @@ impl<'p> Runner<'p> {
                 build_top,
                 roots,
             )?;
+        }
+        // As in stdenv, the move into the source root comes after the whole
+        // phase: `postUnpack` still runs in the build directory and may
+        // change `sourceRoot` (`sourceRoot=$sourceRoot/src`).
+        let root_after = state.state.get("sourceRoot").cloned();
+        if root_after != root_before {
+            if let Some(Value::String(root)) = root_after {
+                let dir = build_top.join(&root);
+                if !dir.is_dir() {
+                    bail!(PhaseError::new(
+                        &phase.name,
+                        phase
+                            .language()
+                            .unwrap_or(phaser_interpreters::Language::Exec),
+                        format!(
+                            "it set sourceRoot to `{root}`, but {} is not a directory",
+                            dir.display()
+                        )
+                    ));
+                }
+                state.cwd = dir.canonicalize().unwrap_or(dir);
+            }
         }
         Ok(())
     }
@@ -313,8 +336,7 @@ impl<'p> Runner<'p> {
                 f(&input).map_err(|m| anyhow!("phase `{label}` (native) failed: {m}"))?
             }
         };
-        apply(state, answer, build_top)
-            .map_err(|m| PhaseError::new(&label, body_language(body), m))?;
+        apply(state, answer).map_err(|m| PhaseError::new(&label, body_language(body), m))?;
         Ok(())
     }
 
@@ -411,21 +433,11 @@ fn body_language(body: &Body) -> phaser_interpreters::Language {
 }
 
 /// Merges an answer into the state: `state`, `env` and `attrs` by JSON
-/// Merge Patch; a new `state.sourceRoot` moves the working directory there
-/// (relative to the build directory), then `cwd` moves it relative to that.
-fn apply(state: &mut BuildState, answer: Answer, build_top: &Path) -> Result<(), String> {
+/// Merge Patch, then `cwd` moves the working directory relative to the
+/// current one.
+fn apply(state: &mut BuildState, answer: Answer) -> Result<(), String> {
     if let Some(patch) = &answer.state {
         merge_patch_object(&mut state.state, patch);
-        if let Some(root) = patch.get("sourceRoot").and_then(Value::as_str) {
-            let dir = build_top.join(root);
-            if !dir.is_dir() {
-                return Err(format!(
-                    "it set sourceRoot to `{root}`, but {} is not a directory",
-                    dir.display()
-                ));
-            }
-            state.cwd = dir;
-        }
     }
     if let Some(Value::Object(env)) = &answer.env {
         for (name, value) in env {

@@ -20,10 +20,20 @@ const BINDINGS: [Binding; 3] = [Binding::Rhai, Binding::Lua, Binding::Bash];
 fn rhai_literal(value: &Value) -> String {
     match value {
         Value::Null => "()".into(),
-        Value::Array(items) => format!("[{}]", items.iter().map(rhai_literal).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(rhai_literal)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Value::Object(map) => format!(
             "#{{{}}}",
-            map.iter().map(|(k, v)| format!("{}: {}", Value::String(k.clone()), rhai_literal(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), rhai_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         scalar => scalar.to_string(),
     }
@@ -32,10 +42,16 @@ fn rhai_literal(value: &Value) -> String {
 fn lua_literal(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
-        Value::Array(items) => format!("{{{}}}", items.iter().map(lua_literal).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "{{{}}}",
+            items.iter().map(lua_literal).collect::<Vec<_>>().join(", ")
+        ),
         Value::Object(map) => format!(
             "{{{}}}",
-            map.iter().map(|(k, v)| format!("[{}] = {}", Value::String(k.clone()), lua_literal(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("[{}] = {}", Value::String(k.clone()), lua_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         scalar => scalar.to_string(),
     }
@@ -48,8 +64,12 @@ fn shell_quote(text: &str) -> String {
 /// The phase body that calls `name` with `args` and puts the result in `state.result`.
 fn call_body(binding: Binding, name: &str, args: &Value) -> Value {
     match binding {
-        Binding::Rhai => json!({"rhai": format!("#{{state: #{{result: {name}({})}}}}", rhai_literal(args))}),
-        Binding::Lua => json!({"lua": format!("return {{state = {{result = std.{name}{}}}}}", lua_literal(args))}),
+        Binding::Rhai => {
+            json!({"rhai": format!("#{{state: #{{result: {name}({})}}}}", rhai_literal(args))})
+        }
+        Binding::Lua => {
+            json!({"lua": format!("return {{state = {{result = std.{name}{}}}}}", lua_literal(args))})
+        }
         Binding::Bash => json!({"bash": format!(
             "result=$(phaser std --json {name} {})\nprintf '{{\"state\": {{\"result\": %s}}}}' \"$result\" > \"$PHASER_OUTPUT\"",
             shell_quote(&args.to_string())
@@ -72,16 +92,31 @@ impl Outcome {
     }
 
     fn ok(&self, binding: Binding) -> &Self {
-        assert!(self.output.status.success(), "{binding:?}: {}", describe(&self.output));
+        assert!(
+            self.output.status.success(),
+            "{binding:?}: {}",
+            describe(&self.output)
+        );
         self
     }
 
     fn failed_with(&self, binding: Binding, parts: &[&str]) {
-        assert_eq!(self.output.status.code(), Some(1), "{binding:?}: {}", describe(&self.output));
+        assert_eq!(
+            self.output.status.code(),
+            Some(1),
+            "{binding:?}: {}",
+            describe(&self.output)
+        );
         let err = stderr(&self.output);
-        assert!(err.contains("phase `call`"), "{binding:?}: the phase is not named: {err}");
+        assert!(
+            err.contains("phase `call`"),
+            "{binding:?}: the phase is not named: {err}"
+        );
         for part in parts {
-            assert!(err.contains(part), "{binding:?}: expected {part:?} in: {err}");
+            assert!(
+                err.contains(part),
+                "{binding:?}: expected {part:?} in: {err}"
+            );
         }
     }
 }
@@ -112,10 +147,20 @@ fn mkdir_write_read_and_exists() {
         let o = call(b, "", "mkdir", json!({"path": "a/b/c"}));
         o.ok(b);
         assert!(o.dir().join("a/b/c").is_dir(), "{b:?}");
-        let o = call(b, "", "write", json!({"path": "d/note.txt", "content": "hi\n"}));
+        let o = call(
+            b,
+            "",
+            "write",
+            json!({"path": "d/note.txt", "content": "hi\n"}),
+        );
         o.ok(b);
         assert_eq!(read(&o.dir(), "d/note.txt"), "hi\n");
-        let o = call(b, "printf 'x\\ny\\n' > f.txt", "read", json!({"path": "f.txt"}));
+        let o = call(
+            b,
+            "printf 'x\\ny\\n' > f.txt",
+            "read",
+            json!({"path": "f.txt"}),
+        );
         assert_eq!(o.ok(b).result(), json!("x\ny\n"), "{b:?}");
         let o = call(b, "touch here", "exists", json!({"path": "here"}));
         assert_eq!(o.ok(b).result(), json!(true), "{b:?}");
@@ -125,15 +170,41 @@ fn mkdir_write_read_and_exists() {
 #[test]
 fn copy_keeps_modes_and_move_and_remove_work() {
     for b in BINDINGS {
-        let o = call(b, "mkdir -p src/sub && echo a > src/sub/x && chmod 750 src/sub/x && ln -s x src/sub/link", "copy", json!({"src": "src", "dest": "dst"}));
+        let o = call(
+            b,
+            "mkdir -p src/sub && echo a > src/sub/x && chmod 750 src/sub/x && ln -s x src/sub/link",
+            "copy",
+            json!({"src": "src", "dest": "dst"}),
+        );
         o.ok(b);
         let meta = std::fs::metadata(o.dir().join("dst/sub/x")).unwrap();
-        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777, 0o750, "{b:?}");
-        assert_eq!(std::fs::read_link(o.dir().join("dst/sub/link")).unwrap(), Path::new("x"), "{b:?}");
-        let o = call(b, "echo a > one", "move", json!({"src": "one", "dest": "two"}));
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+            0o750,
+            "{b:?}"
+        );
+        assert_eq!(
+            std::fs::read_link(o.dir().join("dst/sub/link")).unwrap(),
+            Path::new("x"),
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            "echo a > one",
+            "move",
+            json!({"src": "one", "dest": "two"}),
+        );
         o.ok(b);
-        assert!(!o.dir().join("one").exists() && o.dir().join("two").exists(), "{b:?}");
-        let o = call(b, "mkdir -p gone/deep && touch gone/deep/f", "remove", json!({"path": "gone", "recursive": true}));
+        assert!(
+            !o.dir().join("one").exists() && o.dir().join("two").exists(),
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            "mkdir -p gone/deep && touch gone/deep/f",
+            "remove",
+            json!({"path": "gone", "recursive": true}),
+        );
         o.ok(b);
         assert!(!o.dir().join("gone").exists(), "{b:?}");
     }
@@ -142,9 +213,19 @@ fn copy_keeps_modes_and_move_and_remove_work() {
 #[test]
 fn run_captures_output_and_a_failure_names_the_command() {
     for b in BINDINGS {
-        let o = call(b, "", "run", json!({"argv": ["sh", "-c", "echo \"$greeting\""], "capture": true}));
+        let o = call(
+            b,
+            "",
+            "run",
+            json!({"argv": ["sh", "-c", "echo \"$greeting\""], "capture": true}),
+        );
         assert_eq!(o.ok(b).result()["stdout"], json!("hello\n"), "{b:?}");
-        let o = call(b, "", "run", json!({"argv": ["sh", "-c", "echo broken >&2; exit 3"]}));
+        let o = call(
+            b,
+            "",
+            "run",
+            json!({"argv": ["sh", "-c", "echo broken >&2; exit 3"]}),
+        );
         o.failed_with(b, &["exited with status 3", "broken"]);
     }
 }
@@ -152,14 +233,33 @@ fn run_captures_output_and_a_failure_names_the_command() {
 #[test]
 fn substitute_in_place_and_its_failure() {
     for b in BINDINGS {
-        let o = call(b, "printf 'prefix=@out@\\npath=/usr/bin\\n' > conf", "substituteInPlace", json!({"files": ["conf"], "args": ["--replace-fail", "/usr/bin", "/bin", "--subst-var", "greeting"]}));
+        let o = call(
+            b,
+            "printf 'prefix=@out@\\npath=/usr/bin\\n' > conf",
+            "substituteInPlace",
+            json!({"files": ["conf"], "args": ["--replace-fail", "/usr/bin", "/bin", "--subst-var", "greeting"]}),
+        );
         o.ok(b);
-        let o2 = call(b, "printf 'a=@greeting@ /usr/bin\\n' > conf", "substituteInPlace", json!({"files": ["conf"], "args": ["--replace-fail", "/usr/bin", "/bin", "--subst-var", "greeting"]}));
+        let o2 = call(
+            b,
+            "printf 'a=@greeting@ /usr/bin\\n' > conf",
+            "substituteInPlace",
+            json!({"files": ["conf"], "args": ["--replace-fail", "/usr/bin", "/bin", "--subst-var", "greeting"]}),
+        );
         o2.ok(b);
         assert_eq!(read(&o2.dir(), "conf"), "a=hello /bin\n", "{b:?}");
-        let o = call(b, "echo nothing here > conf", "substituteInPlace", json!({"files": ["conf"], "args": ["--replace-fail", "absent", "x"]}));
+        let o = call(
+            b,
+            "echo nothing here > conf",
+            "substituteInPlace",
+            json!({"files": ["conf"], "args": ["--replace-fail", "absent", "x"]}),
+        );
         o.failed_with(b, &["conf", "absent"]);
-        assert_eq!(read(&o.dir(), "conf"), "nothing here\n", "{b:?}: a failed substitution changed the file");
+        assert_eq!(
+            read(&o.dir(), "conf"),
+            "nothing here\n",
+            "{b:?}: a failed substitution changed the file"
+        );
     }
 }
 
@@ -169,19 +269,38 @@ fn hash_of_a_string_and_a_file() {
     for b in BINDINGS {
         let o = call(b, "", "hash", json!({"string": "hello"}));
         assert_eq!(o.ok(b).result(), json!(hello), "{b:?}");
-        let o = call(b, "printf hello > f", "hash", json!({"file": "f", "format": "sri"}));
-        assert_eq!(o.ok(b).result(), json!("sha256-LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="), "{b:?}");
+        let o = call(
+            b,
+            "printf hello > f",
+            "hash",
+            json!({"file": "f", "format": "sri"}),
+        );
+        assert_eq!(
+            o.ok(b).result(),
+            json!("sha256-LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="),
+            "{b:?}"
+        );
     }
 }
 
 #[test]
 fn json_read_and_write() {
     for b in BINDINGS {
-        let o = call(b, "", "writeJson", json!({"path": "v.json", "value": {"a": [1, 2]}}));
+        let o = call(
+            b,
+            "",
+            "writeJson",
+            json!({"path": "v.json", "value": {"a": [1, 2]}}),
+        );
         o.ok(b);
         let v: Value = serde_json::from_str(&read(&o.dir(), "v.json")).unwrap();
         assert_eq!(v, json!({"a": [1, 2]}), "{b:?}");
-        let o = call(b, "echo '{\"k\": \"v\"}' > r.json", "readJson", json!({"path": "r.json"}));
+        let o = call(
+            b,
+            "echo '{\"k\": \"v\"}' > r.json",
+            "readJson",
+            json!({"path": "r.json"}),
+        );
         assert_eq!(o.ok(b).result(), json!({"k": "v"}), "{b:?}");
     }
 }
@@ -189,7 +308,12 @@ fn json_read_and_write() {
 #[test]
 fn writes_outside_the_roots_are_refused() {
     for b in BINDINGS {
-        let o = call(b, "", "write", json!({"path": "/etc/phaser-must-not-exist", "content": "x"}));
+        let o = call(
+            b,
+            "",
+            "write",
+            json!({"path": "/etc/phaser-must-not-exist", "content": "x"}),
+        );
         o.failed_with(b, &["outside the directories this phase may write to"]);
         assert!(!Path::new("/etc/phaser-must-not-exist").exists());
     }
@@ -216,10 +340,20 @@ fn unpack_reports_the_source_root() {
 fn patch_applies_and_a_failing_hunk_leaves_the_tree_unchanged() {
     let setup = "mkdir -p t && printf 'one\\ntwo\\nthree\\n' > t/f.txt && printf -- '--- a/f.txt\\n+++ b/f.txt\\n@@ -1,3 +1,3 @@\\n one\\n-two\\n+TWO\\n three\\n' > good.diff && printf -- '--- a/f.txt\\n+++ b/f.txt\\n@@ -1,3 +1,3 @@\\n uno\\n-dos\\n+DOS\\n tres\\n' > bad.diff";
     for b in BINDINGS {
-        let o = call(b, setup, "patch", json!({"patch": "../good.diff", "dir": "t"}));
+        let o = call(
+            b,
+            setup,
+            "patch",
+            json!({"patch": "../good.diff", "dir": "t"}),
+        );
         o.ok(b);
         assert_eq!(read(&o.dir(), "t/f.txt"), "one\nTWO\nthree\n", "{b:?}");
-        let o = call(b, setup, "patch", json!({"patch": "../bad.diff", "dir": "t"}));
+        let o = call(
+            b,
+            setup,
+            "patch",
+            json!({"patch": "../bad.diff", "dir": "t"}),
+        );
         o.failed_with(b, &["bad.diff", "f.txt", "hunk"]);
         assert_eq!(read(&o.dir(), "t/f.txt"), "one\ntwo\nthree\n", "{b:?}");
     }
@@ -228,17 +362,30 @@ fn patch_applies_and_a_failing_hunk_leaves_the_tree_unchanged() {
 #[test]
 fn patch_shebangs_uses_the_phase_path() {
     for b in BINDINGS {
-        let o = call(b, "mkdir -p bin && printf '#!/usr/bin/env sh\\necho hi\\n' > bin/s && chmod +x bin/s", "patchShebangs", json!({"paths": ["bin"]}));
+        let o = call(
+            b,
+            "mkdir -p bin && printf '#!/usr/bin/env sh\\necho hi\\n' > bin/s && chmod +x bin/s",
+            "patchShebangs",
+            json!({"paths": ["bin"]}),
+        );
         o.ok(b);
         let first = read(&o.dir(), "bin/s").lines().next().unwrap().to_string();
-        assert!(first.starts_with("#!/") && first.ends_with("/sh") && !first.contains("env"), "{b:?}: {first}");
+        assert!(
+            first.starts_with("#!/") && first.ends_with("/sh") && !first.contains("env"),
+            "{b:?}: {first}"
+        );
     }
 }
 
 #[test]
 fn man_pages_are_compressed() {
     for b in BINDINGS {
-        let o = call(b, "mkdir -p o/share/man/man1 && echo page > o/share/man/man1/x.1", "compressManPages", json!({"path": "o"}));
+        let o = call(
+            b,
+            "mkdir -p o/share/man/man1 && echo page > o/share/man/man1/x.1",
+            "compressManPages",
+            json!({"path": "o"}),
+        );
         o.ok(b);
         assert!(o.dir().join("o/share/man/man1/x.1.gz").is_file(), "{b:?}");
         assert!(!o.dir().join("o/share/man/man1/x.1").exists(), "{b:?}");

@@ -101,3 +101,25 @@ pub fn is_set(value: Option<&Value>) -> bool {
         _ => false,
     }
 }
+
+/// Attributes that name files: relative paths in them are relative to the
+/// plan's directory, so they are made absolute once, here.
+const PATH_ATTRIBUTES: &[&str] = &["src", "srcs", "patches"];
+
+/// Makes the relative paths in [`PATH_ATTRIBUTES`] absolute against `dir`.
+pub(super) fn anchor_paths(attrs: &mut Map<String, Value>, dir: &std::path::Path) {
+    let anchor = |value: &mut Value| {
+        if let Value::String(path) = value {
+            if !path.is_empty() && !std::path::Path::new(path.as_str()).is_absolute() {
+                *path = dir.join(path.as_str()).display().to_string();
+            }
+        }
+    };
+    for name in PATH_ATTRIBUTES {
+        match attrs.get_mut(*name) {
+            Some(Value::Array(items)) => items.iter_mut().for_each(anchor),
+            Some(value) => anchor(value),
+            None => {}
+        }
+    }
+}

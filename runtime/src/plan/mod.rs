@@ -124,6 +124,7 @@ impl Plan {
         };
         let phaser = attrs.remove("phaser").unwrap_or(Value::Object(Map::new()));
         attributes::check(file, &attrs)?;
+        attributes::anchor_paths(&mut attrs, dir);
         let mut plan = Plan {
             attrs,
             phases: Vec::new(),
