@@ -128,11 +128,44 @@ pub(crate) fn writable_entry(cx: &Context, path: impl AsRef<Path>) -> Result<Pat
     }
 }
 
+/// `path` with its longest existing prefix canonicalized, so a path that
+/// does not exist yet can be compared with real ones.
+pub(crate) fn real_path(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |acc, name| acc.join(name));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// Refuses to put the directory `src` at `target` inside itself, which
+/// would never end (copy) or cannot work (move).
+pub(crate) fn refuse_into_itself(function: &str, src: &Path, target: &Path) -> Result<()> {
+    if real_path(target).starts_with(real_path(src)) {
+        return Err(Error::msg(format!(
+            "{function}: cannot {function} directory {} into itself ({})",
+            src.display(),
+            target.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Creates the directory `path` would live in, when it has one.
 pub(crate) fn create_parent(path: &Path) -> Result<()> {
     match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => fs::create_dir_all(parent)
-            .map_err(|e| Error::io("creating directory", parent, e)),
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            fs::create_dir_all(parent).map_err(|e| Error::io("creating directory", parent, e))
+        }
         _ => Ok(()),
     }
 }

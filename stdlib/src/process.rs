@@ -188,7 +188,9 @@ fn wait(mut child: Child, pgid: i32, timeout: Option<Duration>) -> io::Result<(E
                 Ok(status) => status,
                 Err(_) => {
                     signal_group(pgid, libc::SIGKILL);
-                    receiver.recv().unwrap_or_else(|_| Err(io::Error::other("waiter vanished")))
+                    receiver
+                        .recv()
+                        .unwrap_or_else(|_| Err(io::Error::other("waiter vanished")))
                 }
             };
             status.map(|s| (s, true))
@@ -285,9 +287,7 @@ pub(crate) fn functions() -> Vec<Function> {
         |cx: &Context, a: RunArgs| {
             let timeout = match a.timeout {
                 None => None,
-                Some(secs) if secs.is_finite() && secs > 0.0 => {
-                    Some(Duration::from_secs_f64(secs))
-                }
+                Some(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
                 Some(secs) => {
                     return Err(Error::msg(format!(
                         "run: timeout must be a positive number of seconds, not {secs}"

@@ -12,14 +12,14 @@
 mod ops;
 
 use std::fs::{self, OpenOptions, Permissions};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use ops::{apply, parse_flags, Op};
+pub use ops::{apply, parse_flags, Op, Substituted};
 
 use crate::files::{process_umask, StringOrList, TempFile};
 use crate::{Context, Error, Function, Result};
@@ -34,9 +34,9 @@ pub fn substitute(cx: &Context, src: &str, dest: &str, ops: &[Op]) -> Result<()>
         )));
     }
     let content = fs::read(&src_path).map_err(|e| Error::io("reading", &src_path, e))?;
-    let content = apply(cx, content, ops, &src_path)?;
+    let result = apply(cx, content, ops, &src_path)?;
     let dest_path = cx.writable(dest)?;
-    write_output(&dest_path, &content)
+    write_output(&dest_path, &result)
 }
 
 /// `substituteInPlace FILE OPS`.
@@ -46,7 +46,7 @@ pub fn substitute_in_place(cx: &Context, file: &str, ops: &[Op]) -> Result<()> {
 
 /// Replaces `dest`'s content with `data` under the rules in the module
 /// documentation.
-fn write_output(dest: &Path, data: &[u8]) -> Result<()> {
+fn write_output(dest: &Path, data: &Substituted) -> Result<()> {
     // Through a symlink, like `>`; the write check already followed it.
     let target = fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
     let umask = process_umask();
@@ -59,7 +59,7 @@ fn write_output(dest: &Path, data: &[u8]) -> Result<()> {
     if existing.as_ref().is_some_and(|m| m.nlink() > 1) {
         return write_in_place(&target, data, mode);
     }
-    let (tmp, mut file) = match TempFile::beside(&target) {
+    let (tmp, file) = match TempFile::beside(&target) {
         Ok(pair) => pair,
         // A read-only directory holding a writable file: `>` still works.
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied && existing.is_some() => {
@@ -67,8 +67,7 @@ fn write_output(dest: &Path, data: &[u8]) -> Result<()> {
         }
         Err(e) => return Err(Error::io("creating a temporary file beside", &target, e)),
     };
-    file.write_all(data)
-        .map_err(|e| Error::io("writing", tmp.path(), e))?;
+    write_buffered(&file, data).map_err(|e| Error::io("writing", tmp.path(), e))?;
     file.set_permissions(Permissions::from_mode(mode))
         .map_err(|e| Error::io("setting the mode of", tmp.path(), e))?;
     drop(file);
@@ -76,16 +75,23 @@ fn write_output(dest: &Path, data: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("renaming a temporary file onto", &target, e))
 }
 
-fn write_in_place(target: &Path, data: &[u8], mode: u32) -> Result<()> {
+fn write_in_place(target: &Path, data: &Substituted, mode: u32) -> Result<()> {
     fs::set_permissions(target, Permissions::from_mode(mode))
         .map_err(|e| Error::io("setting the mode of", target, e))?;
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(target)
         .map_err(|e| Error::io("opening for writing", target, e))?;
-    file.write_all(data)
-        .map_err(|e| Error::io("writing", target, e))
+    write_buffered(&file, data).map_err(|e| Error::io("writing", target, e))
+}
+
+/// Writes through a large buffer: the last replacement produces many
+/// small pieces.
+fn write_buffered(file: &fs::File, data: &Substituted) -> io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    data.write_to(&mut out)?;
+    out.flush()
 }
 
 /// The operations of one call: the ordered `ops` list or stdenv's flags.

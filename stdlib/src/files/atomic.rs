@@ -22,9 +22,9 @@ impl TempFile {
     /// final rename never crosses a file system.
     pub(crate) fn beside(dest: &Path) -> io::Result<(TempFile, File)> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let name = dest.file_name().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "path has no file name")
-        })?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let mut tmp_name = std::ffi::OsString::from(".");
@@ -99,7 +99,10 @@ mod tests {
         fs::write(&dest, "old").unwrap();
         write_atomic(&dest, b"new", 0o751).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"new");
-        assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o7777, 0o751);
+        assert_eq!(
+            fs::metadata(&dest).unwrap().permissions().mode() & 0o7777,
+            0o751
+        );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

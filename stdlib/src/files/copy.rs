@@ -7,6 +7,7 @@
 //!   directory (a symlink to one counts), ends in `/` (created when
 //!   missing), or several sources are given;
 //! - otherwise to `dest` itself; missing parent directories are created.
+//!
 //! A directory copied onto an existing directory merges into it, as
 //! `cp -r` does; existing files are replaced (not written through, so a
 //! symlink at the destination is replaced, not followed) unless
@@ -22,7 +23,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::clone::{copy_contents, set_file_times, set_path_times};
-use super::{create_parent, names_directory, writable_entry, yes, StringOrList};
+use super::{
+    create_parent, names_directory, refuse_into_itself, writable_entry, yes, StringOrList,
+};
 use crate::{Context, Error, Function, Result};
 
 /// `cp -a SRC... DEST` with the rules in the module documentation.
@@ -56,32 +59,11 @@ pub fn copy(cx: &Context, src: &StringOrList, dest: &str, overwrite: bool) -> Re
             dest_path.clone()
         };
         let target = writable_entry(cx, &target)?;
-        create_parent(&target)?;
         if meta.is_dir() {
-            refuse_copy_into_itself(&src_path, &target)?;
+            refuse_into_itself("copy", &src_path, &target)?;
         }
+        create_parent(&target)?;
         copier.copy_entry(&src_path, &meta, &target)?;
-    }
-    Ok(())
-}
-
-/// Copying `a` to `a/b` would never end.
-fn refuse_copy_into_itself(src: &Path, target: &Path) -> Result<()> {
-    let (Ok(real_src), Some(parent), Some(name)) =
-        (src.canonicalize(), target.parent(), target.file_name())
-    else {
-        return Ok(());
-    };
-    let real_target = parent
-        .canonicalize()
-        .map(|p| p.join(name))
-        .unwrap_or_else(|_| target.to_path_buf());
-    if real_target.starts_with(&real_src) {
-        return Err(Error::msg(format!(
-            "copy: cannot copy directory {} into itself ({})",
-            src.display(),
-            target.display()
-        )));
     }
     Ok(())
 }

@@ -41,7 +41,8 @@ pub fn install(
     let mode = mode.apply(0, false, 0);
     for source in src.items() {
         let src_path = cx.resolve(source);
-        let meta = fs::metadata(&src_path).map_err(|e| Error::io("install: reading", &src_path, e))?;
+        let meta =
+            fs::metadata(&src_path).map_err(|e| Error::io("install: reading", &src_path, e))?;
         if !meta.is_file() {
             return Err(Error::msg(format!(
                 "install: {} is not a regular file; use `copy` for directories or `install` \

@@ -90,9 +90,7 @@ impl Mode {
                         't' => perms.t = true,
                         '+' | '-' | '=' => break,
                         other => {
-                            return Err(bad(&format!(
-                                "unexpected {other:?} in clause {text:?}"
-                            )))
+                            return Err(bad(&format!("unexpected {other:?} in clause {text:?}")))
                         }
                     }
                     chars.next();

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::basic::remove_tree;
 use super::copy::Copier;
-use super::{create_parent, names_directory, writable_entry};
+use super::{create_parent, names_directory, refuse_into_itself, writable_entry};
 use crate::{Context, Error, Function, Result};
 
 /// `mv SRC DEST`: into `dest` when it is an existing directory or ends in
@@ -21,9 +21,9 @@ pub fn move_path(cx: &Context, src: &str, dest: &str) -> Result<()> {
     let dest_path = cx.writable(dest)?;
     let dest_is_dir = fs::metadata(&dest_path).is_ok_and(|m| m.is_dir());
     let target = if dest_is_dir || names_directory(dest) {
-        let name = src_path.file_name().ok_or_else(|| {
-            Error::msg(format!("move: {} has no name", src_path.display()))
-        })?;
+        let name = src_path
+            .file_name()
+            .ok_or_else(|| Error::msg(format!("move: {} has no name", src_path.display())))?;
         dest_path.join(name)
     } else {
         dest_path
@@ -37,6 +37,9 @@ pub fn move_path(cx: &Context, src: &str, dest: &str) -> Result<()> {
                 target.display()
             )));
         }
+    }
+    if meta.is_dir() {
+        refuse_into_itself("move", &src_path, &target)?;
     }
     create_parent(&target)?;
     match fs::rename(&src_path, &target) {

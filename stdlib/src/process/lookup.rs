@@ -69,7 +69,10 @@ mod tests {
             b.join("tool")
         );
         let err = find_program("nope", Some(&path), dir.path()).unwrap_err();
-        assert!(err.to_string().contains("`nope` not found on PATH"), "{err}");
+        assert!(
+            err.to_string().contains("`nope` not found on PATH"),
+            "{err}"
+        );
         assert!(err.to_string().contains(&path), "{err}");
     }
 

@@ -1,6 +1,7 @@
 //! The operations of `substitute`, their two spellings (a JSON list and
 //! stdenv's flags) and applying them to bytes.
 
+use std::io::{self, Write};
 use std::path::Path;
 
 use memchr::memmem;
@@ -73,11 +74,39 @@ enum Absent {
     Quiet,
 }
 
+/// The result of applying operations: the content with every replacement
+/// made except the last one that matched, which [`Substituted::write_to`]
+/// makes while writing, so the final output never has to be held in memory
+/// next to its input.
+#[derive(Debug)]
+pub struct Substituted {
+    content: Vec<u8>,
+    last: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Substituted {
+    /// Writes the result to `out`.
+    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        let Some((pattern, replacement)) = &self.last else {
+            return out.write_all(&self.content);
+        };
+        let mut last = 0;
+        for at in memmem::find_iter(&self.content, pattern) {
+            out.write_all(&self.content[last..at])?;
+            out.write_all(replacement)?;
+            last = at + pattern.len();
+        }
+        out.write_all(&self.content[last..])
+    }
+}
+
 /// Applies `ops` in order to `content`, the content of `file` (named in
-/// messages). Each step makes at most one new buffer and drops the old one,
-/// so memory peaks at twice the larger of the two.
-pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Result<Vec<u8>> {
+/// messages), each to the result of the previous. Each step makes at most
+/// one new buffer and drops the old one, and the last is left to
+/// [`Substituted::write_to`], so memory peaks at twice the file at most.
+pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Result<Substituted> {
     let mut warned_deprecated = false;
+    let mut pending: Option<(Vec<u8>, Vec<u8>)> = None;
     for op in ops {
         let (pattern, replacement, absent) = match op {
             Op::ReplaceFail(a, b) => (a.clone(), b.as_str(), Absent::Fail),
@@ -113,28 +142,37 @@ pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Res
             }
             Op::SubstVarBy(name, value) => (format!("@{name}@"), value.as_str(), Absent::Quiet),
         };
-        let (replaced, count) = replace_all(content, pattern.as_bytes(), replacement.as_bytes());
-        content = replaced;
+        if let Some((pattern, replacement)) = pending.take() {
+            content = replace_all(content, &pattern, &replacement).0;
+        }
         // An empty pattern "occurs" everywhere for bash and replaces nothing.
-        if count == 0 && !pattern.is_empty() {
-            let what = format!(
-                "pattern {} doesn't match anything in file '{}'",
-                shell_quote(&pattern),
-                file.display()
-            );
-            match absent {
-                Absent::Fail => {
-                    return Err(Error::msg(format!(
-                        "substitute: {what} (--replace-fail); fix the pattern, or use \
-                         replaceWarn/replaceQuiet if it may legitimately be absent"
-                    )))
-                }
-                Absent::Warn => cx.warn(format!("substitute: {what}")),
-                Absent::Quiet => {}
+        if pattern.is_empty() {
+            continue;
+        }
+        if memmem::find(&content, pattern.as_bytes()).is_some() {
+            pending = Some((pattern.into_bytes(), replacement.as_bytes().to_vec()));
+            continue;
+        }
+        let what = format!(
+            "pattern {} doesn't match anything in file '{}'",
+            shell_quote(&pattern),
+            file.display()
+        );
+        match absent {
+            Absent::Fail => {
+                return Err(Error::msg(format!(
+                    "substitute: {what} (--replace-fail); fix the pattern, or use \
+                     replaceWarn/replaceQuiet if it may legitimately be absent"
+                )))
             }
+            Absent::Warn => cx.warn(format!("substitute: {what}")),
+            Absent::Quiet => {}
         }
     }
-    Ok(content)
+    Ok(Substituted {
+        content,
+        last: pending,
+    })
 }
 
 /// `^[a-zA-Z_][a-zA-Z0-9_]*$`, the names stdenv's `--subst-var` accepts.
@@ -198,12 +236,65 @@ mod tests {
         assert_eq!(replace(b"abc", "abc", ""), (b"".to_vec(), 1));
     }
 
+    fn run(content: &str, ops: &[Op]) -> Result<String> {
+        let cx = Context::new("/");
+        let result = apply(&cx, content.as_bytes().to_vec(), ops, Path::new("f"))?;
+        let mut out = Vec::new();
+        result.write_to(&mut out).unwrap();
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn each_operation_sees_the_previous_result() {
+        let quiet = |a: &str, b: &str| Op::ReplaceQuiet(a.into(), b.into());
+        let fail = |a: &str, b: &str| Op::ReplaceFail(a.into(), b.into());
+        assert_eq!(
+            run("ab", &[quiet("a", "b"), quiet("b", "c")]).unwrap(),
+            "cc"
+        );
+        assert_eq!(
+            run("x", &[quiet("x", "yz"), fail("yz", "ok")]).unwrap(),
+            "ok"
+        );
+        assert_eq!(
+            run("ab", &[quiet("a", "A"), quiet("none", "")]).unwrap(),
+            "Ab"
+        );
+        assert_eq!(
+            run("ab", &[quiet("none", ""), quiet("b", "B")]).unwrap(),
+            "aB"
+        );
+        assert_eq!(
+            run(
+                "aXa",
+                &[quiet("a", "@v@"), Op::SubstVarBy("v".into(), "1".into())]
+            )
+            .unwrap(),
+            "1X1"
+        );
+        let err = run("ab", &[quiet("a", "c"), fail("a", "d")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("pattern a doesn't match anything in file 'f'"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn flags_parse_in_order() {
-        let args: Vec<String> = ["--replace-fail", "a", "b", "--subst-var", "out", "--subst-var-by", "x", "y"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> = [
+            "--replace-fail",
+            "a",
+            "b",
+            "--subst-var",
+            "out",
+            "--subst-var-by",
+            "x",
+            "y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             parse_flags(&args).unwrap(),
             vec![
@@ -218,7 +309,8 @@ mod tests {
     fn unknown_flags_and_missing_arguments_are_errors() {
         let err = parse_flags(&["--replace-all".into(), "a".into()]).unwrap_err();
         assert!(
-            err.to_string().contains("Invalid command line argument: --replace-all"),
+            err.to_string()
+                .contains("Invalid command line argument: --replace-all"),
             "{err}"
         );
         let err = parse_flags(&["--replace-fail".into(), "a".into()]).unwrap_err();
