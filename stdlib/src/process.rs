@@ -275,7 +275,8 @@ pub(crate) fn functions() -> Vec<Function> {
         "{argv: [string], env?: {string: string | null}, cwd?: string, stdin?: string, \
          capture?: bool, timeout?: number, check?: bool}",
         &["*argv"],
-        "Runs a program (looked up on the phase's PATH; a name with `/` is relative to `cwd`) \
+        "Runs a program (looked up on the phase's PATH, as changed by `env`; a name with `/` \
+         is relative to `cwd`) \
          in its own process group, with exactly the phase's environment plus `env` (a null \
          value removes a variable), in `cwd` (default: the phase's directory), with `stdin` as \
          its input (default /dev/null). Output streams to the build log unless `capture`. \

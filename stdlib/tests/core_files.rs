@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use core_support::{call, call_positional, context_in, fail, mode_of, setup};
+use core_support::{call, call_positional, context_in, fail, fail_positional, mode_of, setup};
 use serde_json::json;
 
 fn set_mode(path: impl AsRef<Path>, mode: u32) {
@@ -469,6 +469,8 @@ fn find_matches_globs_and_follows_the_path_rule() {
         err.contains("nowhere") && err.contains("not a directory"),
         "{err}"
     );
+    let err = fail_positional(&cx, "find", vec![json!("*.c")]);
+    assert!(err.contains("pass it as `glob`"), "{err}");
     let err = fail(&cx, "find", json!({"glob": "a[b"}));
     assert!(err.contains("bad glob"), "{err}");
     let err = fail(&cx, "find", json!({"type": "fifo"}));

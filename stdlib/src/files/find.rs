@@ -97,8 +97,13 @@ pub fn find(cx: &Context, root: &str, query: &FindQuery) -> Result<Vec<String>> 
         _ => Some(PathBuf::from(root)),
     };
     if !root_path.is_dir() {
+        let hint = if root.contains(['*', '?', '[']) {
+            "; to match a glob below the current directory, pass it as `glob`"
+        } else {
+            ""
+        };
         return Err(Error::msg(format!(
-            "find: root {} is not a directory (resolved from {root:?})",
+            "find: root {} is not a directory (resolved from {root:?}){hint}",
             root_path.display()
         )));
     }

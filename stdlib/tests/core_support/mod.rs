@@ -56,6 +56,18 @@ pub fn call_positional(cx: &Context, name: &str, positional: Vec<Value>) -> Valu
     function.call(cx, args).unwrap()
 }
 
+/// Calls `name` with positional arguments and expects an error; returns its message.
+pub fn fail_positional(cx: &Context, name: &str, positional: Vec<Value>) -> String {
+    let function = registry().get(name).unwrap();
+    let args = function
+        .arguments(positional, serde_json::Map::new())
+        .unwrap();
+    match function.call(cx, args) {
+        Ok(value) => panic!("{name} succeeded with {value}, expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// The permission bits of `path` (not following a symlink).
 pub fn mode_of(path: impl AsRef<Path>) -> u32 {
     use std::os::unix::fs::MetadataExt;
