@@ -52,9 +52,9 @@ fn an_unknown_after_is_refused() {
 fn an_unknown_body_key_is_refused() {
     refused(
         json!({"phases": ["first"], "phaser": {"phases": with_marker(json!({
-            "first": {"rhia": "#{}"}
+            "lint": {"rhia": "#{}", "after": "first"}
         }))}}),
-        &["plan.json: phaser.phases.first.rhia: unknown key"],
+        &["plan.json: phaser.phases.lint.rhia: unknown key"],
     );
 }
 
