@@ -24,8 +24,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "prepare": {"rhai": "#{state: #{words: [\"built\", \"by\"]}}"},
             "finish": {"rhai": r#"
                 let text = input.state.words.reduce(|acc, w| acc + w + " ", "");
+                text.trim();
                 mkdir(input.outputs.out);
-                write(input.outputs.out + "/message.txt", text.trim() + "\n");
+                write(input.outputs.out + "/message.txt", text + "\n");
                 #{}
             "#}
         }}

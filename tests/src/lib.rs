@@ -15,22 +15,33 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The target directory cargo builds into.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Builds something of the workspace with the cargo that runs the tests.
+pub fn cargo_build(args: &[&str]) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .arg("build")
+        .arg("--quiet")
+        .args(args)
+        .current_dir(workspace_root())
+        .status()
+        .expect("running cargo build");
+    assert!(status.success(), "cargo build {args:?} failed");
+}
+
 /// The `phaser` binary, built once per test process with the same cargo
 /// that runs the tests (a separate package's binary is not built for us).
 pub fn phaser_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "phaser", "--bin", "phaser"])
-            .current_dir(workspace_root())
-            .status()
-            .expect("running cargo build for the phaser binary");
-        assert!(status.success(), "building the phaser binary failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join("target"));
-        let bin = target.join("debug").join("phaser");
+        cargo_build(&["-p", "phaser", "--bin", "phaser"]);
+        let bin = target_dir().join("debug").join("phaser");
         assert!(bin.exists(), "{} was not built", bin.display());
         bin
     })
