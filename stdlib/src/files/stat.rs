@@ -72,15 +72,23 @@ fn stat(cx: &Context, a: StatArgs) -> Result<Value> {
 
 /// The newest modification time (seconds) of anything under `path`,
 /// symlinks themselves included (stdenv raises SOURCE_DATE_EPOCH to it).
+/// Times in the future are passed over: they must not push the epoch
+/// past the moment of the build.
 fn newest_mtime(cx: &Context, a: NewestArgs) -> Result<Value> {
     let root = cx.resolve(&a.path);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(i64::MAX);
     let mut newest: Option<i64> = None;
     for entry in walkdir::WalkDir::new(&root) {
         let entry = entry.map_err(|e| Error::msg(format!("walking {}: {e}", root.display())))?;
         let meta = entry
             .metadata()
             .map_err(|e| Error::msg(format!("reading {}: {e}", entry.path().display())))?;
-        newest = Some(newest.map_or(meta.mtime(), |n| n.max(meta.mtime())));
+        if meta.mtime() <= now {
+            newest = Some(newest.map_or(meta.mtime(), |n| n.max(meta.mtime())));
+        }
     }
     Ok(newest.map(Value::from).unwrap_or(Value::Null))
 }
@@ -132,8 +140,8 @@ pub(super) fn functions() -> Vec<Function> {
             "{path: string}",
             &["path"],
             "The newest modification time (seconds since the epoch) of anything under `path`, \
-             the path itself included; `null` when the tree is empty of entries. stdenv's unpack \
-             raises SOURCE_DATE_EPOCH to this.",
+             the path itself included, passing over times in the future; `null` when there is \
+             nothing. stdenv's unpack raises SOURCE_DATE_EPOCH to this.",
             newest_mtime,
         ),
         Function::new(
