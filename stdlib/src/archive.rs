@@ -10,8 +10,8 @@
 mod detect;
 mod directory;
 mod source_root;
-mod target;
 mod tarball;
+mod target;
 mod zipfile;
 
 pub(crate) use detect::{decompress_all, Compression};

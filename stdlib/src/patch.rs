@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::archive::decompress_all;
 use crate::{Context, Error, Function, Result};
 use apply::Placement;
-use parse::{Existence, Section};
+use parse::{Existence, NamePair, Section};
 use stage::{Contents, Stage};
 
 /// Mode of files a patch creates without saying (git diffs say).
@@ -96,7 +96,10 @@ pub fn patch(cx: &Context, options: &PatchOptions) -> Result<PatchSummary> {
     let patch_path = cx.resolve(&options.patch);
     let raw = fs::read(&patch_path).map_err(|e| Error::io("reading the patch", &patch_path, e))?;
     let (_, data) = decompress_all(raw).map_err(|e| {
-        Error::msg(format!("patch {}: cannot decompress it: {e}", patch_path.display()))
+        Error::msg(format!(
+            "patch {}: cannot decompress it: {e}",
+            patch_path.display()
+        ))
     })?;
     let sections = parse::parse(&data)
         .map_err(|e| Error::msg(format!("patch {}: {e}", patch_path.display())))?;
@@ -113,13 +116,22 @@ pub fn patch(cx: &Context, options: &PatchOptions) -> Result<PatchSummary> {
         summary: PatchSummary::default(),
     };
     for section in sections {
-        let section = if options.reverse { section.reversed() } else { section };
+        let section = if options.reverse {
+            section.reversed()
+        } else {
+            section
+        };
         run.section(&section)?;
     }
     let Run { stage, summary, .. } = run;
     stage.commit()?;
     for file in &summary.files {
-        cx.log(format!("{}: {} {}", display_name(&patch_path), file.action, file.path));
+        cx.log(format!(
+            "{}: {} {}",
+            display_name(&patch_path),
+            file.action,
+            file.path
+        ));
     }
     for hunk in &summary.adjusted {
         cx.log(format!(
@@ -146,7 +158,7 @@ struct Run<'a> {
 impl Run<'_> {
     fn fail(&self, section: &Section, message: impl std::fmt::Display) -> Error {
         Error::msg(format!(
-            "patch {} (line {}): {message}; nothing was changed",
+            "patch {} (line {}): {message}; nothing was changed (a patch file is applied whole or not at all)",
             self.patch.display(),
             section.line
         ))
@@ -155,7 +167,10 @@ impl Run<'_> {
     fn section(&mut self, section: &Section) -> Result<()> {
         let git = section.git.clone().unwrap_or_default();
         if git.binary {
-            return Err(self.fail(section, "binary diffs are not supported; apply this patch with `git apply`"));
+            return Err(self.fail(
+                section,
+                "binary diffs are not supported; apply this patch with `git apply`",
+            ));
         }
         for mode in [git.old_mode, git.new_mode].into_iter().flatten() {
             if mode & 0o170000 != 0 && mode & 0o170000 != 0o100000 {
@@ -178,7 +193,10 @@ impl Run<'_> {
         if current.is_none() && section.old.existence == Existence::Exists {
             return Err(self.fail(
                 section,
-                format!("can't find file to patch: {} does not exist", shown(&target)),
+                format!(
+                    "can't find file to patch: {} does not exist",
+                    shown(&target)
+                ),
             ));
         }
         if let (Some(existing), Existence::Absent) = (&current, section.old.existence) {
@@ -201,7 +219,10 @@ impl Run<'_> {
             if !bytes.is_empty() {
                 return Err(self.fail(
                     section,
-                    format!("the patch deletes {} but the file has more content than the patch removes", shown(&target)),
+                    format!(
+                        "the patch deletes {} but the file has more content than the patch removes",
+                        shown(&target)
+                    ),
                 ));
             }
             let name = input.clone().unwrap_or(target.clone());
@@ -228,14 +249,28 @@ impl Run<'_> {
     }
 
     /// The file to read and the file to write, after `-pN`.
-    fn names(&self, section: &Section) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>)> {
-        let strip = |name: &Option<Vec<u8>>| name.as_deref().and_then(|n| names::strip(n, self.options.strip));
+    fn names(&self, section: &Section) -> Result<NamePair> {
+        let strip = |name: &Option<Vec<u8>>| {
+            name.as_deref()
+                .and_then(|n| names::strip(n, self.options.strip))
+        };
         let (old, new) = (strip(&section.old.path), strip(&section.new.path));
-        let index = if old.is_none() && new.is_none() { strip(&section.index) } else { None };
-        let given: Vec<Vec<u8>> = [old.clone(), new.clone(), index].into_iter().flatten().collect();
+        let index = if old.is_none() && new.is_none() {
+            strip(&section.index)
+        } else {
+            None
+        };
+        let given: Vec<Vec<u8>> = [old.clone(), new.clone(), index]
+            .into_iter()
+            .flatten()
+            .collect();
         let dangerous: Vec<&Vec<u8>> = given.iter().filter(|n| !names::is_safe(n)).collect();
         let shown = |names: &[&Vec<u8>]| {
-            names.iter().map(|n| format!("`{}`", String::from_utf8_lossy(n))).collect::<Vec<_>>().join(", ")
+            names
+                .iter()
+                .map(|n| format!("`{}`", String::from_utf8_lossy(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         if let Some(git) = &section.git {
             let input = old.filter(|_| section.old.existence != Existence::Absent);
@@ -251,18 +286,30 @@ impl Run<'_> {
             }
             return Ok((input, output));
         }
-        let candidates: Vec<&Vec<u8>> = given.iter().filter(|n| names::is_safe(n)).collect();
+        let mut candidates: Vec<&Vec<u8>> = given.iter().filter(|n| names::is_safe(n)).collect();
+        candidates.dedup();
         if candidates.is_empty() {
             return Err(self.fail(section, self.no_names(&given, &dangerous)));
         }
-        let existing: Vec<&Vec<u8>> = candidates.iter().copied().filter(|n| self.stage.exists(n)).collect();
+        let existing: Vec<&Vec<u8>> = candidates
+            .iter()
+            .copied()
+            .filter(|n| self.stage.exists(n))
+            .collect();
         let chosen = if let Some(best) = names::best(existing.iter().map(|n| n.as_slice())) {
             existing[best]
         } else if section.old.existence != Existence::Exists {
             // A new file: prefer the name needing the fewest new directories.
-            let fewest = candidates.iter().map(|n| self.missing_dirs(n)).min().unwrap_or(0);
-            let cheapest: Vec<&Vec<u8>> =
-                candidates.iter().copied().filter(|n| self.missing_dirs(n) == fewest).collect();
+            let fewest = candidates
+                .iter()
+                .map(|n| self.missing_dirs(n))
+                .min()
+                .unwrap_or(0);
+            let cheapest: Vec<&Vec<u8>> = candidates
+                .iter()
+                .copied()
+                .filter(|n| self.missing_dirs(n) == fewest)
+                .collect();
             cheapest[names::best(cheapest.iter().map(|n| n.as_slice())).unwrap_or(0)]
         } else {
             return Err(self.fail(
@@ -310,8 +357,7 @@ impl Run<'_> {
         self.fail(
             section,
             format!(
-                "hunk #{} `{}` does not apply to {file}{} (tried every offset with fuzz up to {}); the \
-                 patch file is applied whole or not at all",
+                "hunk #{} `{}` does not apply to {file}{} (tried every offset, with fuzz up to {})",
                 index + 1,
                 hunk.header,
                 if applied {
@@ -325,13 +371,15 @@ impl Run<'_> {
     }
 
     fn note(&mut self, file: &str, placements: Vec<Placement>) {
-        self.summary.adjusted.extend(placements.into_iter().map(|p| Adjusted {
-            file: file.to_string(),
-            hunk: p.hunk,
-            line: p.line,
-            offset: p.offset,
-            fuzz: p.fuzz,
-        }));
+        self.summary
+            .adjusted
+            .extend(placements.into_iter().map(|p| Adjusted {
+                file: file.to_string(),
+                hunk: p.hunk,
+                line: p.line,
+                offset: p.offset,
+                fuzz: p.fuzz,
+            }));
     }
 
     fn record(&mut self, name: &[u8], action: &'static str, from: Option<String>) -> Result<()> {
@@ -345,8 +393,10 @@ impl Run<'_> {
 }
 
 fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn default_strip() -> usize {

@@ -60,7 +60,11 @@ fn unpack_package(work: &Path, dest: &str, orig: &Path, debian: &Path) -> PathBu
         .unwrap_or_else(|e| panic!("unpacking {}: {e}", orig.display()));
     let root = work.join(dest).join(out["sourceRoot"].as_str().unwrap());
     registry()
-        .call(&cx, "unpack", json!({"src": debian, "dest": root, "sourceRoot": false}))
+        .call(
+            &cx,
+            "unpack",
+            json!({"src": debian, "dest": root, "sourceRoot": false}),
+        )
         .unwrap_or_else(|e| panic!("unpacking {}: {e}", debian.display()));
     root
 }
@@ -75,7 +79,10 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>)> {
         let meta = entry.path().symlink_metadata().unwrap();
         let value = if meta.file_type().is_symlink() {
             let target = fs::read_link(entry.path()).unwrap();
-            ("symlink".to_string(), target.into_os_string().into_encoded_bytes())
+            (
+                "symlink".to_string(),
+                target.into_os_string().into_encoded_bytes(),
+            )
         } else if meta.is_dir() {
             ("dir".to_string(), Vec::new())
         } else {
@@ -104,7 +111,11 @@ fn assert_same_tree(package: &str, what: &str, ours: &Path, theirs: &Path) {
             value.0,
             other.0
         );
-        assert!(value.1 == other.1, "{package} {what}: {} differs", path.display());
+        assert!(
+            value.1 == other.1,
+            "{package} {what}: {} differs",
+            path.display()
+        );
     }
 }
 
@@ -124,7 +135,11 @@ fn series(root: &Path) -> Vec<(String, usize)> {
         let mut strip = 1;
         while let Some(option) = words.next() {
             if let Some(level) = option.strip_prefix("-p") {
-                let level = if level.is_empty() { words.next().unwrap_or("1") } else { level };
+                let level = if level.is_empty() {
+                    words.next().unwrap_or("1")
+                } else {
+                    level
+                };
                 strip = level.parse().expect("a numeric -p level in the series");
             }
         }
@@ -168,7 +183,11 @@ fn debian_patch_series_apply_exactly_like_gnu_patch() {
 
         // Our unpack against GNU tar's, before any patch.
         fs::create_dir(work.path().join("tar")).unwrap();
-        gnu("tar", &["-xf", orig.to_str().unwrap()], &work.path().join("tar"));
+        gnu(
+            "tar",
+            &["-xf", orig.to_str().unwrap()],
+            &work.path().join("tar"),
+        );
         let tar_root = work.path().join("tar").join(ours.file_name().unwrap());
         gnu("tar", &["-xf", debian.to_str().unwrap()], &tar_root);
         assert_same_tree(package, "unpacked (ours vs GNU tar)", &ours, &tar_root);
@@ -179,21 +198,38 @@ fn debian_patch_series_apply_exactly_like_gnu_patch() {
             let file = ours.join("debian/patches").join(name);
             let cx = context(work.path());
             let out = registry()
-                .call(&cx, "patch", json!({"patch": file, "strip": strip, "dir": ours}))
+                .call(
+                    &cx,
+                    "patch",
+                    json!({"patch": file, "strip": strip, "dir": ours}),
+                )
                 .unwrap_or_else(|e| panic!("{package}: our patch failed on {name}: {e}"));
             adjusted += out["hunks"].as_array().unwrap().len();
             let file = theirs.join("debian/patches").join(name);
             let strip = format!("-p{strip}");
             let input = file.to_str().unwrap();
-            gnu("patch", &[&strip, "--no-backup-if-mismatch", "--quiet", "-i", input], &theirs);
+            gnu(
+                "patch",
+                &[&strip, "--no-backup-if-mismatch", "--quiet", "-i", input],
+                &theirs,
+            );
         }
         assert_same_tree(package, "patched (ours vs GNU patch)", &ours, &theirs);
         if !patches.is_empty() {
-            assert!(snapshot(&ours) != snapshot(&tar_root), "{package}: the patches changed nothing");
+            assert!(
+                snapshot(&ours) != snapshot(&tar_root),
+                "{package}: the patches changed nothing"
+            );
         }
         total += patches.len();
-        report.push(format!("{package}: {} patches ({adjusted} hunks at an offset)", patches.len()));
+        report.push(format!(
+            "{package}: {} patches ({adjusted} hunks at an offset)",
+            patches.len()
+        ));
     }
     eprintln!("identical after {total} patches: {}", report.join(", "));
-    assert!(total >= 50, "only {total} patches were compared: the series were not found");
+    assert!(
+        total >= 50,
+        "only {total} patches were compared: the series were not found"
+    );
 }

@@ -22,19 +22,39 @@ struct Raw<'a> {
 }
 
 fn file<'a>(name: &'a str, data: &'a [u8]) -> Raw<'a> {
-    Raw { name, kind: EntryType::Regular, link: "", data }
+    Raw {
+        name,
+        kind: EntryType::Regular,
+        link: "",
+        data,
+    }
 }
 
 fn symlink<'a>(name: &'a str, link: &'a str) -> Raw<'a> {
-    Raw { name, kind: EntryType::Symlink, link, data: b"" }
+    Raw {
+        name,
+        kind: EntryType::Symlink,
+        link,
+        data: b"",
+    }
 }
 
 fn hardlink<'a>(name: &'a str, link: &'a str) -> Raw<'a> {
-    Raw { name, kind: EntryType::Link, link, data: b"" }
+    Raw {
+        name,
+        kind: EntryType::Link,
+        link,
+        data: b"",
+    }
 }
 
 fn dir(name: &str) -> Raw<'_> {
-    Raw { name, kind: EntryType::Directory, link: "", data: b"" }
+    Raw {
+        name,
+        kind: EntryType::Directory,
+        link: "",
+        data: b"",
+    }
 }
 
 fn raw_tar(entries: &[Raw]) -> Vec<u8> {
@@ -67,7 +87,11 @@ impl Scene {
         let archive = archives.path().join("hostile.tar");
         fs::write(&archive, bytes).unwrap();
         fs::create_dir(outer.path().join("dest")).unwrap();
-        Scene { outer, _archives: archives, archive }
+        Scene {
+            outer,
+            _archives: archives,
+            archive,
+        }
     }
 
     fn dest(&self) -> std::path::PathBuf {
@@ -78,7 +102,11 @@ impl Scene {
         let dest = self.dest();
         let cx = Context::new(&dest).with_roots(Roots::Only(vec![dest.clone()]));
         let err = registry()
-            .call(&cx, "unpack", json!({"src": self.archive, "sourceRoot": false}))
+            .call(
+                &cx,
+                "unpack",
+                json!({"src": self.archive, "sourceRoot": false}),
+            )
             .expect_err("a hostile archive must be refused");
         err.to_string()
     }
@@ -98,13 +126,19 @@ impl Scene {
 }
 
 fn assert_names(err: &str, entry: &str, why: &str) {
-    assert!(err.contains(&format!("entry `{entry}`")), "error does not name `{entry}`: {err}");
+    assert!(
+        err.contains(&format!("entry `{entry}`")),
+        "error does not name `{entry}`: {err}"
+    );
     assert!(err.contains(why), "error does not say `{why}`: {err}");
 }
 
 #[test]
 fn parent_directory_components_are_refused() {
-    let scene = Scene::new(raw_tar(&[file("ok.txt", b"fine"), file("../evil", b"pwned")]));
+    let scene = Scene::new(raw_tar(&[
+        file("ok.txt", b"fine"),
+        file("../evil", b"pwned"),
+    ]));
     let err = scene.unpack();
     assert_names(&err, "../evil", "`..` component");
     scene.nothing_outside(&[]);
@@ -128,11 +162,21 @@ fn absolute_paths_are_refused() {
 fn writing_through_a_symlink_from_the_same_archive_is_refused() {
     let scene = Scene::new(Vec::new());
     let outer = scene.outer.path().to_str().unwrap().to_string();
-    fs::write(&scene.archive, raw_tar(&[symlink("link", &outer), file("link/evil", b"pwned")])).unwrap();
+    fs::write(
+        &scene.archive,
+        raw_tar(&[symlink("link", &outer), file("link/evil", b"pwned")]),
+    )
+    .unwrap();
     let err = scene.unpack();
     assert_names(&err, "link/evil", "symbolic link `link`");
     scene.nothing_outside(&[]);
-    assert!(scene.dest().join("link").symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(scene
+        .dest()
+        .join("link")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }
 
 #[test]
@@ -148,7 +192,11 @@ fn relative_symlink_chains_out_are_refused() {
         symlink("sub/deeper", "../there"),
         file("sub/deeper/evil", b"pwned"),
     ]));
-    assert_names(&scene.unpack(), "sub/deeper/evil", "symbolic link `sub/deeper`");
+    assert_names(
+        &scene.unpack(),
+        "sub/deeper/evil",
+        "symbolic link `sub/deeper`",
+    );
     scene.nothing_outside(&[]);
 }
 
@@ -163,7 +211,11 @@ fn a_preexisting_symlink_in_dest_is_not_followed() {
 #[test]
 fn hard_links_to_outside_files_are_refused() {
     let scene = Scene::new(raw_tar(&[hardlink("passwd", "/etc/passwd")]));
-    assert_names(&scene.unpack(), "passwd", "`/etc/passwd`, which is an absolute path");
+    assert_names(
+        &scene.unpack(),
+        "passwd",
+        "`/etc/passwd`, which is an absolute path",
+    );
     assert!(!scene.dest().join("passwd").exists());
 
     let scene = Scene::new(raw_tar(&[hardlink("bait", "../bait")]));
@@ -178,11 +230,18 @@ fn hard_links_to_outside_files_are_refused() {
     let outer = scene.outer.path().to_str().unwrap().to_string();
     fs::write(
         &scene.archive,
-        raw_tar(&[symlink("out", &outer), hardlink("grab", "out/bait"), file("grab", b"overwritten")]),
+        raw_tar(&[
+            symlink("out", &outer),
+            hardlink("grab", "out/bait"),
+            file("grab", b"overwritten"),
+        ]),
     )
     .unwrap();
     assert_names(&scene.unpack(), "grab", "symbolic link `out`");
-    assert_eq!(fs::read_to_string(scene.outer.path().join("bait")).unwrap(), "secret");
+    assert_eq!(
+        fs::read_to_string(scene.outer.path().join("bait")).unwrap(),
+        "secret"
+    );
     scene.nothing_outside(&["bait"]);
 }
 
@@ -193,7 +252,12 @@ fn devices_and_fifos_are_refused() {
         (EntryType::Block, "block device"),
         (EntryType::Fifo, "fifo"),
     ] {
-        let scene = Scene::new(raw_tar(&[Raw { name: "dev/thing", kind, link: "", data: b"" }]));
+        let scene = Scene::new(raw_tar(&[Raw {
+            name: "dev/thing",
+            kind,
+            link: "",
+            data: b"",
+        }]));
         assert_names(&scene.unpack(), "dev/thing", word);
         assert!(!scene.dest().join("dev/thing").exists());
     }
@@ -221,9 +285,15 @@ fn replacing_a_symlink_never_writes_through_it() {
         .call(&cx, "unpack", json!({"src": src, "sourceRoot": false}))
         .unwrap();
     assert_eq!(fs::read_to_string(&bait).unwrap(), "secret");
-    assert_eq!(fs::read_to_string(dest.path().join("f")).unwrap(), "replaced");
+    assert_eq!(
+        fs::read_to_string(dest.path().join("f")).unwrap(),
+        "replaced"
+    );
     assert!(dest.path().join("d").symlink_metadata().unwrap().is_dir());
-    assert_eq!(fs::read_to_string(dest.path().join("d/inside")).unwrap(), "fine");
+    assert_eq!(
+        fs::read_to_string(dest.path().join("d/inside")).unwrap(),
+        "fine"
+    );
     assert!(!outer_bait.path().join("inside").exists());
 }
 

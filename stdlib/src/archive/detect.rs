@@ -92,13 +92,25 @@ pub(crate) fn is_tar_header(block: &[u8]) -> bool {
     let unsigned: u64 = block
         .iter()
         .enumerate()
-        .map(|(i, b)| if (148..156).contains(&i) { 32 } else { u64::from(*b) })
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(*b)
+            }
+        })
         .sum();
     // Some old writers summed signed chars.
     let signed: i64 = block
         .iter()
         .enumerate()
-        .map(|(i, b)| if (148..156).contains(&i) { 32 } else { i64::from(*b as i8) })
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                i64::from(*b as i8)
+            }
+        })
         .sum();
     stored == unsigned || i64::try_from(stored).is_ok_and(|s| s == signed)
 }
@@ -154,7 +166,10 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(b"x").unwrap();
         assert_eq!(Compression::sniff(&gz.finish().unwrap()), Compression::Gzip);
-        assert_eq!(Compression::sniff(&zstd::encode_all(&b"x"[..], 1).unwrap()), Compression::Zstd);
+        assert_eq!(
+            Compression::sniff(&zstd::encode_all(&b"x"[..], 1).unwrap()),
+            Compression::Zstd
+        );
         assert_eq!(Compression::sniff(b"BZh91AY&SY"), Compression::Bzip2);
         assert_eq!(Compression::sniff(b"plain text"), Compression::None);
         assert!(is_zip(b"PK\x03\x04rest"));
@@ -175,6 +190,9 @@ mod tests {
     fn decompress_all_round_trips_and_passes_plain_bytes_through() {
         let packed = zstd::encode_all(&b"hello"[..], 3).unwrap();
         assert_eq!(decompress_all(packed).unwrap().1, b"hello");
-        assert_eq!(decompress_all(b"plain".to_vec()).unwrap(), (Compression::None, b"plain".to_vec()));
+        assert_eq!(
+            decompress_all(b"plain".to_vec()).unwrap(),
+            (Compression::None, b"plain".to_vec())
+        );
     }
 }

@@ -16,7 +16,9 @@ pub(crate) fn strip_store_hash(name: &str) -> &str {
     let bytes = name.as_bytes();
     let hashed = bytes.len() > 33
         && bytes[32] == b'-'
-        && bytes[..32].iter().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+        && bytes[..32]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
     if hashed {
         &name[33..]
     } else {
@@ -27,10 +29,12 @@ pub(crate) fn strip_store_hash(name: &str) -> &str {
 /// Copies the directory `src` into `dest` under its stripped name, keeping
 /// modes, times and symbolic links; returns the number of entries copied.
 pub(super) fn copy(src: &Path, dest: &Path, make_writable: bool) -> Result<u64> {
-    let name = src
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::msg(format!("unpacking {}: the directory has no usable name", src.display())))?;
+    let name = src.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        Error::msg(format!(
+            "unpacking {}: the directory has no usable name",
+            src.display()
+        ))
+    })?;
     let root = dest.join(strip_store_hash(name));
     if fs::symlink_metadata(&root).is_ok() {
         return Err(Error::msg(format!(
@@ -42,7 +46,10 @@ pub(super) fn copy(src: &Path, dest: &Path, make_writable: bool) -> Result<u64> 
     }
     let mut dirs: Vec<(PathBuf, fs::Metadata)> = Vec::new();
     let mut entries = 0;
-    for item in WalkDir::new(src).follow_links(false).follow_root_links(true) {
+    for item in WalkDir::new(src)
+        .follow_links(false)
+        .follow_root_links(true)
+    {
         let item = item.map_err(|e| {
             let path = e.path().unwrap_or(src).to_path_buf();
             Error::io("reading", path, e.into())
@@ -60,8 +67,10 @@ pub(super) fn copy(src: &Path, dest: &Path, make_writable: bool) -> Result<u64> 
             fs::create_dir(&to).map_err(|e| Error::io("creating directory", &to, e))?;
             dirs.push((to, meta));
         } else if kind.is_symlink() {
-            let link = fs::read_link(item.path()).map_err(|e| Error::io("reading the link", item.path(), e))?;
-            std::os::unix::fs::symlink(&link, &to).map_err(|e| Error::io("creating the symbolic link", &to, e))?;
+            let link = fs::read_link(item.path())
+                .map_err(|e| Error::io("reading the link", item.path(), e))?;
+            std::os::unix::fs::symlink(&link, &to)
+                .map_err(|e| Error::io("creating the symbolic link", &to, e))?;
             set_mtime_nofollow(&to, meta.mtime(), meta.mtime_nsec())?;
         } else if kind.is_file() {
             copy_file(item.path(), &to, &meta, make_writable)?;
@@ -87,7 +96,10 @@ pub(super) fn copy(src: &Path, dest: &Path, make_writable: bool) -> Result<u64> 
             .set_permissions(Permissions::from_mode(mode))
             .map_err(|e| Error::io("setting the mode of", path, e))?;
         handle
-            .set_modified(system_time(meta.mtime()) + std::time::Duration::from_nanos(meta.mtime_nsec() as u64))
+            .set_modified(
+                system_time(meta.mtime())
+                    + std::time::Duration::from_nanos(meta.mtime_nsec() as u64),
+            )
             .map_err(|e| Error::io("setting the time of", path, e))?;
     }
     Ok(entries)
@@ -99,7 +111,8 @@ fn copy_file(from: &Path, to: &Path, meta: &fs::Metadata, make_writable: bool) -
     fs::copy(from, to).map_err(|e| Error::io("copying to", to, e))?;
     set_mtime_nofollow(to, meta.mtime(), meta.mtime_nsec())?;
     let mode = (meta.mode() & 0o777) | if make_writable { 0o200 } else { 0 };
-    fs::set_permissions(to, Permissions::from_mode(mode)).map_err(|e| Error::io("setting the mode of", to, e))
+    fs::set_permissions(to, Permissions::from_mode(mode))
+        .map_err(|e| Error::io("setting the mode of", to, e))
 }
 
 #[cfg(test)]
@@ -108,7 +121,10 @@ mod tests {
 
     #[test]
     fn store_hashes_are_stripped() {
-        assert_eq!(strip_store_hash("0c6yqn9cg6kfx3yd3ph8bq6jcp6zhbxj-hello-2.10"), "hello-2.10");
+        assert_eq!(
+            strip_store_hash("0c6yqn9cg6kfx3yd3ph8bq6jcp6zhbxj-hello-2.10"),
+            "hello-2.10"
+        );
         assert_eq!(strip_store_hash("hello-2.10"), "hello-2.10");
         assert_eq!(strip_store_hash("short-hello"), "short-hello");
     }

@@ -11,14 +11,22 @@ use crate::{Error, Result};
 pub(super) fn listing(dir: &Path) -> Result<BTreeSet<OsString>> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io("listing", dir, e))?;
     entries
-        .map(|entry| entry.map(|e| e.file_name()).map_err(|e| Error::io("listing", dir, e)))
+        .map(|entry| {
+            entry
+                .map(|e| e.file_name())
+                .map_err(|e| Error::io("listing", dir, e))
+        })
         .collect()
 }
 
 /// The single directory in `dir` not in `before`. Like stdenv's `for i in
 /// *; do [ -d "$i" ]`, hidden names are not considered and a symbolic link
 /// to a directory counts as one.
-pub(super) fn added_directory(dir: &Path, before: &BTreeSet<OsString>, src: &Path) -> Result<String> {
+pub(super) fn added_directory(
+    dir: &Path,
+    before: &BTreeSet<OsString>,
+    src: &Path,
+) -> Result<String> {
     let added: Vec<String> = listing(dir)?
         .into_iter()
         .filter(|name| !before.contains(name))

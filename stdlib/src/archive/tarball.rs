@@ -41,7 +41,10 @@ pub(super) fn unpack(input: impl Read, target: &mut Target) -> Result<()> {
             other => {
                 return Err(target.refuse(
                     &name,
-                    format!("has the unsupported tar entry type {:?}", other.as_byte() as char),
+                    format!(
+                        "has the unsupported tar entry type {:?}",
+                        other.as_byte() as char
+                    ),
                 ));
             }
         }

@@ -81,7 +81,13 @@ impl<'a> Target<'a> {
     }
 
     /// Creates a regular file with `data` as its contents.
-    pub(super) fn file(&mut self, name: &[u8], mode: u32, mtime: Option<i64>, data: &mut dyn Read) -> Result<()> {
+    pub(super) fn file(
+        &mut self,
+        name: &[u8],
+        mode: u32,
+        mtime: Option<i64>,
+        data: &mut dyn Read,
+    ) -> Result<()> {
         let Some(rel) = self.destination(name)? else {
             return Ok(());
         };
@@ -176,7 +182,9 @@ impl<'a> Target<'a> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(self.refuse(
                     name,
-                    format!("is a hard link to `{shown}`, which the archive did not create before it"),
+                    format!(
+                        "is a hard link to `{shown}`, which the archive did not create before it"
+                    ),
                 ));
             }
             Err(e) => return Err(Error::io("inspecting", &source, e)),
@@ -235,7 +243,10 @@ impl<'a> Target<'a> {
         if name[0] == b'/' {
             return Err("is an absolute path");
         }
-        let parts: Vec<&[u8]> = name.split(|b| *b == b'/').filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&[u8]> = name
+            .split(|b| *b == b'/')
+            .filter(|p| !p.is_empty())
+            .collect();
         if parts.iter().any(|p| *p == b"..") {
             return Err("has a `..` component that leaves the target directory");
         }
@@ -271,15 +282,27 @@ impl<'a> Target<'a> {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     return Err(self.refuse(
                         name,
-                        format!("would be written through the symbolic link `{}`", shown.display()),
+                        format!(
+                            "would be written through the symbolic link `{}`",
+                            shown.display()
+                        ),
                     ));
                 }
                 Ok(_) => {
-                    return Err(self.refuse(name, format!("needs `{}` to be a directory, but it is not", shown.display())));
+                    return Err(self.refuse(
+                        name,
+                        format!(
+                            "needs `{}` to be a directory, but it is not",
+                            shown.display()
+                        ),
+                    ));
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => create_dir(&path)?,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    return Err(self.refuse(name, format!("refers to `{}`, which does not exist", shown.display())));
+                    return Err(self.refuse(
+                        name,
+                        format!("refers to `{}`, which does not exist", shown.display()),
+                    ));
                 }
                 Err(e) => return Err(Error::io("inspecting", &path, e)),
             }
@@ -296,7 +319,10 @@ impl<'a> Target<'a> {
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.is_dir() => Err(self.refuse(
                 name,
-                format!("would replace the directory `{}` with {what}", rel.display()),
+                format!(
+                    "would replace the directory `{}` with {what}",
+                    rel.display()
+                ),
             )),
             Ok(_) => {
                 remove(&path)?;
@@ -312,7 +338,13 @@ impl<'a> Target<'a> {
         (mode & 0o777) | if self.make_writable { 0o200 } else { 0 }
     }
 
-    fn copy(&mut self, name: &[u8], data: &mut dyn Read, file: &mut File, path: &Path) -> Result<()> {
+    fn copy(
+        &mut self,
+        name: &[u8],
+        data: &mut dyn Read,
+        file: &mut File,
+        path: &Path,
+    ) -> Result<()> {
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.resize(COPY_BUFFER, 0);
         let result = loop {
@@ -320,7 +352,12 @@ impl<'a> Target<'a> {
                 Ok(0) => break Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => break Err(self.corrupt(format!("reading entry `{}`: {e}", String::from_utf8_lossy(name)))),
+                Err(e) => {
+                    break Err(self.corrupt(format!(
+                        "reading entry `{}`: {e}",
+                        String::from_utf8_lossy(name)
+                    )))
+                }
             };
             if let Err(e) = file.write_all(&buffer[..n]) {
                 break Err(Error::io("writing", path, e));
@@ -354,15 +391,32 @@ pub(super) fn set_mtime_nofollow(path: &Path, secs: i64, nanos: i64) -> Result<(
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| Error::msg(format!("{}: path contains a NUL byte", path.display())))?;
     let times = [
-        libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
-        libc::timespec { tv_sec: secs as libc::time_t, tv_nsec: nanos as _ },
+        libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        },
+        libc::timespec {
+            tv_sec: secs as libc::time_t,
+            tv_nsec: nanos as _,
+        },
     ];
     // SAFETY: c_path is a valid NUL-terminated string and times has two
     // elements, as utimensat(2) requires.
-    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, c_path.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    let rc = unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            c_path.as_ptr(),
+            times.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
     if rc == 0 {
         Ok(())
     } else {
-        Err(Error::io("setting the time of", path, io::Error::last_os_error()))
+        Err(Error::io(
+            "setting the time of",
+            path,
+            io::Error::last_os_error(),
+        ))
     }
 }

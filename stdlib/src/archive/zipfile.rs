@@ -29,7 +29,9 @@ pub(super) fn unpack(file: File, target: &mut Target) -> Result<()> {
         let mtime = modification_time(&entry);
         let unix = entry.unix_mode().filter(|mode| mode & FILE_TYPE != 0);
         let kind = unix.map(|mode| mode & FILE_TYPE);
-        let permissions = unix.map(|mode| mode & 0o7777).filter(|mode| mode & 0o777 != 0);
+        let permissions = unix
+            .map(|mode| mode & 0o7777)
+            .filter(|mode| mode & 0o777 != 0);
         if kind == Some(SYMLINK) {
             let mut link = Vec::new();
             (&mut entry)
@@ -63,8 +65,17 @@ fn modification_time(entry: &zip::read::ZipFile<'_, File>) -> Option<i64> {
         }
     }
     let dos = entry.last_modified()?;
-    let days = days_from_civil(i64::from(dos.year()), u32::from(dos.month()), u32::from(dos.day()));
-    Some(days * 86_400 + i64::from(dos.hour()) * 3600 + i64::from(dos.minute()) * 60 + i64::from(dos.second()))
+    let days = days_from_civil(
+        i64::from(dos.year()),
+        u32::from(dos.month()),
+        u32::from(dos.day()),
+    );
+    Some(
+        days * 86_400
+            + i64::from(dos.hour()) * 3600
+            + i64::from(dos.minute()) * 60
+            + i64::from(dos.second()),
+    )
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.

@@ -22,7 +22,11 @@ pub(crate) struct Placement {
 
 /// The patched contents and the hunks that needed an offset or fuzz, or
 /// the 0-based index of the first hunk that does not apply.
-pub(crate) fn apply(content: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Result<(Vec<u8>, Vec<Placement>), usize> {
+pub(crate) fn apply(
+    content: &[u8],
+    hunks: &[Hunk],
+    max_fuzz: usize,
+) -> Result<(Vec<u8>, Vec<Placement>), usize> {
     let input: Vec<&[u8]> = content.split_inclusive(|b| *b == b'\n').collect();
     let mut out = Output {
         input: &input,
@@ -44,8 +48,16 @@ pub(crate) fn apply(content: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Result<(
             });
         }
         out.hunk(hunk, start);
-        let inserted = hunk.lines.iter().filter(|(k, _)| *k == Kind::Insert).count();
-        let deleted = hunk.lines.iter().filter(|(k, _)| *k == Kind::Delete).count();
+        let inserted = hunk
+            .lines
+            .iter()
+            .filter(|(k, _)| *k == Kind::Insert)
+            .count();
+        let deleted = hunk
+            .lines
+            .iter()
+            .filter(|(k, _)| *k == Kind::Delete)
+            .count();
         out_offset += inserted as isize - deleted as isize;
     }
     out.copy_till(input.len());
@@ -71,7 +83,13 @@ fn first_line(hunk: &Hunk) -> usize {
 
 /// The 1-based line where the hunk's old side starts in `input`, and the
 /// fuzz used, trying fuzz 0 everywhere before fuzz 1 anywhere.
-fn locate(input: &[&[u8]], hunk: &Hunk, in_offset: isize, frozen: usize, max_fuzz: usize) -> Option<(usize, usize)> {
+fn locate(
+    input: &[&[u8]],
+    hunk: &Hunk,
+    in_offset: isize,
+    frozen: usize,
+    max_fuzz: usize,
+) -> Option<(usize, usize)> {
     let pattern: Vec<&[u8]> = hunk
         .lines
         .iter()
@@ -90,7 +108,8 @@ fn locate(input: &[&[u8]], hunk: &Hunk, in_offset: isize, frozen: usize, max_fuz
         suffix: suffix as isize,
         context: context as isize,
     };
-    (0..=max_fuzz.min(context)).find_map(|fuzz| search.at_fuzz(fuzz as isize).map(|line| (line, fuzz)))
+    (0..=max_fuzz.min(context))
+        .find_map(|fuzz| search.at_fuzz(fuzz as isize).map(|line| (line, fuzz)))
 }
 
 /// One hunk's search, in GNU patch's signed line arithmetic.
@@ -136,7 +155,8 @@ impl Search<'_> {
         if suffix_fuzz < 0 {
             let offset = self.guess - (lines - pattern_lines + 1);
             let start = self.guess - offset;
-            return (offset <= max_backward && self.matches(start, prefix_fuzz, 0)).then_some(start as usize);
+            return (offset <= max_backward && self.matches(start, prefix_fuzz, 0))
+                .then_some(start as usize);
         }
         let min_offset = if max_forward < 0 {
             self.guess - max_start
@@ -146,10 +166,12 @@ impl Search<'_> {
             0
         };
         for offset in min_offset..=max_forward.max(max_backward) {
-            if offset <= max_forward && self.matches(self.guess + offset, prefix_fuzz, suffix_fuzz) {
+            if offset <= max_forward && self.matches(self.guess + offset, prefix_fuzz, suffix_fuzz)
+            {
                 return Some((self.guess + offset) as usize);
             }
-            if offset <= max_backward && self.matches(self.guess - offset, prefix_fuzz, suffix_fuzz) {
+            if offset <= max_backward && self.matches(self.guess - offset, prefix_fuzz, suffix_fuzz)
+            {
                 return Some((self.guess - offset) as usize);
             }
         }
@@ -168,7 +190,9 @@ impl Search<'_> {
         let end = self.pattern.len() as isize - skip_end;
         (skip_start..end).all(|j| {
             let at = (start - 1 + j) as usize;
-            self.input.get(at).is_some_and(|line| *line == self.pattern[j as usize])
+            self.input
+                .get(at)
+                .is_some_and(|line| *line == self.pattern[j as usize])
         })
     }
 }
@@ -235,24 +259,45 @@ mod tests {
         (1..=n).map(|i| format!("line {i}\n")).collect()
     }
 
-    const CHANGE_10: &str = "--- a/f\n+++ b/f\n@@ -9,3 +9,3 @@\n line 9\n-line 10\n+LINE TEN\n line 11\n";
+    const CHANGE_10: &str =
+        "--- a/f\n+++ b/f\n@@ -9,3 +9,3 @@\n line 9\n-line 10\n+LINE TEN\n line 11\n";
 
     #[test]
     fn an_exact_hunk_applies_in_place() {
         let (out, placed) = apply(numbered(20).as_bytes(), &hunks(CHANGE_10), 2).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), numbered(20).replace("line 10\n", "LINE TEN\n"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            numbered(20).replace("line 10\n", "LINE TEN\n")
+        );
         assert!(placed.is_empty());
     }
 
     #[test]
     fn a_moved_hunk_is_found_at_an_offset_that_carries_over() {
         let shifted = format!("new a\nnew b\nnew c\n{}", numbered(40));
-        let patch = format!("{CHANGE_10}@@ -29,3 +29,3 @@\n line 29\n-line 30\n+LINE THIRTY\n line 31\n");
+        let patch =
+            format!("{CHANGE_10}@@ -29,3 +29,3 @@\n line 29\n-line 30\n+LINE THIRTY\n line 31\n");
         let (out, placed) = apply(shifted.as_bytes(), &hunks(&patch), 2).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("line 9\nLINE TEN\nline 11") && text.contains("LINE THIRTY"));
-        assert_eq!(placed[0], Placement { hunk: 1, line: 12, offset: 3, fuzz: 0 });
-        assert_eq!(placed[1], Placement { hunk: 2, line: 32, offset: 3, fuzz: 0 });
+        assert_eq!(
+            placed[0],
+            Placement {
+                hunk: 1,
+                line: 12,
+                offset: 3,
+                fuzz: 0
+            }
+        );
+        assert_eq!(
+            placed[1],
+            Placement {
+                hunk: 2,
+                line: 32,
+                offset: 3,
+                fuzz: 0
+            }
+        );
     }
 
     #[test]
@@ -262,7 +307,15 @@ mod tests {
         let (out, placed) = apply(file.as_bytes(), &hunks(CHANGE_10), 1).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("line nine\nLINE TEN\nline 11\n"), "{text}");
-        assert_eq!(placed, vec![Placement { hunk: 1, line: 9, offset: 0, fuzz: 1 }]);
+        assert_eq!(
+            placed,
+            vec![Placement {
+                hunk: 1,
+                line: 9,
+                offset: 0,
+                fuzz: 1
+            }]
+        );
     }
 
     #[test]
@@ -280,7 +333,11 @@ mod tests {
         let patch = "--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n-b\n\\ No newline at end of file\n+b\n+c\n\\ No newline at end of file\n";
         let (out, _) = apply(b"a\nb", &hunks(patch), 0).unwrap();
         assert_eq!(out, b"a\nb\nc");
-        assert_eq!(apply(b"a\nb\n", &hunks(patch), 0), Err(0), "b has a newline: no match");
+        assert_eq!(
+            apply(b"a\nb\n", &hunks(patch), 0),
+            Err(0),
+            "b has a newline: no match"
+        );
     }
 
     #[test]
@@ -293,7 +350,8 @@ mod tests {
 
     #[test]
     fn a_hunk_cannot_start_before_the_previous_change() {
-        let patch = "--- a/f\n+++ b/f\n@@ -5,1 +5,1 @@\n-line 5\n+five\n@@ -2,1 +2,1 @@\n-line 2\n+two\n";
+        let patch =
+            "--- a/f\n+++ b/f\n@@ -5,1 +5,1 @@\n-line 5\n+five\n@@ -2,1 +2,1 @@\n-line 2\n+two\n";
         assert_eq!(apply(numbered(8).as_bytes(), &hunks(patch), 2), Err(1));
     }
 }

@@ -25,7 +25,10 @@ pub(crate) fn header_name(rest: &[u8]) -> (Option<Vec<u8>>, Stamp) {
         // Names may contain spaces only when a tab separates the date.
         (rest[..tab].trim_ascii_end().to_vec(), &rest[tab..])
     } else {
-        let end = rest.iter().position(u8::is_ascii_whitespace).unwrap_or(rest.len());
+        let end = rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len());
         (rest[..end].to_vec(), &rest[end..])
     };
     if name == b"/dev/null" {
@@ -53,7 +56,9 @@ fn stamp(text: &[u8]) -> Stamp {
         return Stamp::Other;
     };
     let numbers = |s: &str, sep: char| -> Option<Vec<i64>> {
-        s.split(sep).map(|n| n.split('.').next()?.parse().ok()).collect()
+        s.split(sep)
+            .map(|n| n.split('.').next()?.parse().ok())
+            .collect()
     };
     let (Some(d), Some(t)) = (numbers(date, '-'), numbers(time, ':')) else {
         return Stamp::Other;
@@ -76,7 +81,11 @@ fn stamp(text: &[u8]) -> Stamp {
         _ => return Stamp::Other,
     };
     let seconds = day * 86_400 + t[0] * 3600 + t[1] * 60 + t[2] - zone;
-    let fraction_zero = !time.contains('.') || time.split('.').nth(1).is_some_and(|f| f.bytes().all(|b| b == b'0'));
+    let fraction_zero = !time.contains('.')
+        || time
+            .split('.')
+            .nth(1)
+            .is_some_and(|f| f.bytes().all(|b| b == b'0'));
     if seconds == 0 && fraction_zero {
         Stamp::Epoch
     } else {
@@ -161,7 +170,10 @@ pub(crate) fn best<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Option<usiz
     let key = |name: &[u8]| {
         let trimmed = name.strip_suffix(b"/").unwrap_or(name);
         let base = trimmed.rsplit(|b| *b == b'/').next().map_or(0, <[u8]>::len);
-        let components = name.windows(2).filter(|w| w[1] == b'/' && w[0] != b'/').count();
+        let components = name
+            .windows(2)
+            .filter(|w| w[1] == b'/' && w[0] != b'/')
+            .count();
         (components, base, name.len())
     };
     names
@@ -181,13 +193,31 @@ mod tests {
             header_name(b" bc.orig/bc/execute.c\t2017-07-26 16:59:48.547792339 -0400\n"),
             (Some(b"bc.orig/bc/execute.c".to_vec()), Stamp::Other)
         );
-        assert_eq!(header_name(b"a/with space.c\t2020-01-01\n").0, Some(b"a/with space.c".to_vec()));
-        assert_eq!(header_name(b"a/plain.c\n"), (Some(b"a/plain.c".to_vec()), Stamp::None));
+        assert_eq!(
+            header_name(b"a/with space.c\t2020-01-01\n").0,
+            Some(b"a/with space.c".to_vec())
+        );
+        assert_eq!(
+            header_name(b"a/plain.c\n"),
+            (Some(b"a/plain.c".to_vec()), Stamp::None)
+        );
         assert_eq!(header_name(b"/dev/null\n"), (None, Stamp::Epoch));
-        assert_eq!(header_name(b"\"a/tab\\there\"\n").0, Some(b"a/tab\there".to_vec()));
-        assert_eq!(header_name(b"\"a/\\303\\251\"\n").0, Some("a/é".as_bytes().to_vec()));
-        assert_eq!(header_name(b"x.c\t1970-01-01 01:00:00.000000000 +0100\n").1, Stamp::Epoch);
-        assert_eq!(header_name(b"x.c\t1970-01-01 00:00:01 +0000\n").1, Stamp::Other);
+        assert_eq!(
+            header_name(b"\"a/tab\\there\"\n").0,
+            Some(b"a/tab\there".to_vec())
+        );
+        assert_eq!(
+            header_name(b"\"a/\\303\\251\"\n").0,
+            Some("a/é".as_bytes().to_vec())
+        );
+        assert_eq!(
+            header_name(b"x.c\t1970-01-01 01:00:00.000000000 +0100\n").1,
+            Stamp::Epoch
+        );
+        assert_eq!(
+            header_name(b"x.c\t1970-01-01 00:00:01 +0000\n").1,
+            Stamp::Other
+        );
     }
 
     #[test]

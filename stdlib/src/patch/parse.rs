@@ -16,6 +16,9 @@ pub(crate) enum Existence {
     Absent,
 }
 
+/// The old and the new side's file names, either possibly absent.
+pub(crate) type NamePair = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// One side's file name as the header gives it (not yet stripped).
 #[derive(Debug, Clone)]
 pub(crate) struct Name {
@@ -88,8 +91,17 @@ impl Section {
 impl Hunk {
     /// Leading and trailing context line counts.
     pub(crate) fn context(&self) -> (usize, usize) {
-        let prefix = self.lines.iter().take_while(|(k, _)| *k == Kind::Context).count();
-        let suffix = self.lines.iter().rev().take_while(|(k, _)| *k == Kind::Context).count();
+        let prefix = self
+            .lines
+            .iter()
+            .take_while(|(k, _)| *k == Kind::Context)
+            .count();
+        let suffix = self
+            .lines
+            .iter()
+            .rev()
+            .take_while(|(k, _)| *k == Kind::Context)
+            .count();
         (prefix, suffix)
     }
 
@@ -106,7 +118,11 @@ impl Hunk {
             old_len: self.new_len,
             new_start: self.old_start,
             new_len: self.old_len,
-            lines: self.lines.iter().map(|(k, t)| (flip(*k), t.clone())).collect(),
+            lines: self
+                .lines
+                .iter()
+                .map(|(k, t)| (flip(*k), t.clone()))
+                .collect(),
         }
     }
 }
@@ -144,7 +160,9 @@ pub(crate) fn parse(data: &[u8]) -> Result<Vec<Section>, String> {
             i += 1;
         } else if line.starts_with(b"*** ")
             && lines.get(i + 1).is_some_and(|l| l.starts_with(b"--- "))
-            && lines.get(i + 2).is_some_and(|l| l.starts_with(b"***************"))
+            && lines
+                .get(i + 2)
+                .is_some_and(|l| l.starts_with(b"***************"))
         {
             return Err(format!(
                 "line {}: this is a context diff, which is not supported; convert it to a unified diff \
@@ -170,7 +188,11 @@ fn side(rest: &[u8]) -> Name {
 
 /// A `diff --git` section: extended headers, optional `---`/`+++` lines,
 /// hunks. Returns the section and the index of the line after it.
-fn git_section(lines: &[&[u8]], start: usize, index: Option<Vec<u8>>) -> Result<(Section, usize), String> {
+fn git_section(
+    lines: &[&[u8]],
+    start: usize,
+    index: Option<Vec<u8>>,
+) -> Result<(Section, usize), String> {
     let names = trim_eol(&lines[start][b"diff --git ".len()..]);
     let mut git = Git::default();
     let (mut new_file, mut deleted) = (false, false);
@@ -188,11 +210,17 @@ fn git_section(lines: &[&[u8]], start: usize, index: Option<Vec<u8>>) -> Result<
         } else if let Some(mode) = line.strip_prefix(b"new file mode ") {
             git.new_mode = octal(mode);
             new_file = true;
-        } else if let Some(from) = line.strip_prefix(b"rename from ").or(line.strip_prefix(b"copy from ")) {
+        } else if let Some(from) = line
+            .strip_prefix(b"rename from ")
+            .or(line.strip_prefix(b"copy from "))
+        {
             git.rename |= line.starts_with(b"rename");
             git.copy |= line.starts_with(b"copy");
             rename_from = Some(git_path(from));
-        } else if let Some(to) = line.strip_prefix(b"rename to ").or(line.strip_prefix(b"copy to ")) {
+        } else if let Some(to) = line
+            .strip_prefix(b"rename to ")
+            .or(line.strip_prefix(b"copy to "))
+        {
             rename_to = Some(git_path(to));
         } else if let Some(rest) = line.strip_prefix(b"index ") {
             // `index abc123..def456 100644`: the mode applies to both sides.
@@ -202,29 +230,42 @@ fn git_section(lines: &[&[u8]], start: usize, index: Option<Vec<u8>>) -> Result<
             }
         } else if line.starts_with(b"GIT binary patch") || line.starts_with(b"Binary files ") {
             git.binary = true;
-        } else if !(line.starts_with(b"similarity index ") || line.starts_with(b"dissimilarity index ")) {
+        } else if !(line.starts_with(b"similarity index ")
+            || line.starts_with(b"dissimilarity index "))
+        {
             break;
         }
         i += 1;
     }
-    let (a, b) = split_git_names(names, rename_from.as_deref(), rename_to.as_deref()).unwrap_or((None, None));
+    let (a, b) = split_git_names(names, rename_from.as_deref(), rename_to.as_deref())
+        .unwrap_or((None, None));
     let mut section = Section {
         line: start + 1,
         old: Name {
             path: a,
-            existence: if new_file { Existence::Absent } else { Existence::Exists },
+            existence: if new_file {
+                Existence::Absent
+            } else {
+                Existence::Exists
+            },
             epoch: false,
         },
         new: Name {
             path: b,
-            existence: if deleted { Existence::Absent } else { Existence::Exists },
+            existence: if deleted {
+                Existence::Absent
+            } else {
+                Existence::Exists
+            },
             epoch: false,
         },
         index,
         git: Some(git),
         hunks: Vec::new(),
     };
-    if lines.get(i).is_some_and(|l| l.starts_with(b"--- ")) && lines.get(i + 1).is_some_and(|l| l.starts_with(b"+++ ")) {
+    if lines.get(i).is_some_and(|l| l.starts_with(b"--- "))
+        && lines.get(i + 1).is_some_and(|l| l.starts_with(b"+++ "))
+    {
         // The ---/+++ names win, as in GNU patch; /dev/null keeps the
         // git name for messages.
         let (old, new) = (side(&lines[i][4..]), side(&lines[i + 1][4..]));
@@ -243,16 +284,28 @@ fn git_section(lines: &[&[u8]], start: usize, index: Option<Vec<u8>>) -> Result<
 }
 
 /// Reads consecutive hunks starting at `lines[i]` into `section`.
-fn hunks(lines: &[&[u8]], mut i: usize, strip_cr: bool, section: &mut Section) -> Result<usize, String> {
+fn hunks(
+    lines: &[&[u8]],
+    mut i: usize,
+    strip_cr: bool,
+    section: &mut Section,
+) -> Result<usize, String> {
     while lines.get(i).is_some_and(|l| l.starts_with(b"@@ -")) {
         let number = section.hunks.len() + 1;
         let (hunk, next) = hunk(lines, i, strip_cr).map_err(|e| format!("hunk #{number}: {e}"))?;
         if section.hunks.is_empty() {
             // GNU patch: a first hunk at line 0 means the file may not exist
             // on that side; with /dev/null or an epoch date it does not.
-            for (start, name) in [(hunk.old_start, &mut section.old), (hunk.new_start, &mut section.new)] {
+            for (start, name) in [
+                (hunk.old_start, &mut section.old),
+                (hunk.new_start, &mut section.new),
+            ] {
                 if start == 0 && name.existence == Existence::Exists {
-                    name.existence = if name.epoch { Existence::Absent } else { Existence::Maybe };
+                    name.existence = if name.epoch {
+                        Existence::Absent
+                    } else {
+                        Existence::Maybe
+                    };
                 }
             }
         }
@@ -282,7 +335,9 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
                 new_left -= 1;
                 continue;
             }
-            return Err(format!("the patch ends in the middle of the hunk `{header}`"));
+            return Err(format!(
+                "the patch ends in the middle of the hunk `{header}`"
+            ));
         };
         let line: Vec<u8> = match strip_cr {
             true if raw.ends_with(b"\r\n") => [&raw[..raw.len() - 2], b"\n"].concat(),
@@ -327,7 +382,10 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
         i += 1;
     }
     if !body.iter().any(|(k, _)| *k != Kind::Context) {
-        return Err(format!("line {}: the hunk `{header}` changes nothing", start + 1));
+        return Err(format!(
+            "line {}: the hunk `{header}` changes nothing",
+            start + 1
+        ));
     }
     let hunk = Hunk {
         header,
@@ -372,7 +430,7 @@ fn parse_ranges(text: &[u8]) -> Option<(usize, usize, usize, usize)> {
 /// The two names of a `diff --git A B` line. Unquoted names may contain
 /// spaces, so the split is chosen where both sides name the same file
 /// (after their `a/`, `b/` prefixes) or match the rename/copy headers.
-fn split_git_names(text: &[u8], from: Option<&[u8]>, to: Option<&[u8]>) -> Option<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+fn split_git_names(text: &[u8], from: Option<&[u8]>, to: Option<&[u8]>) -> Option<NamePair> {
     if text.first() == Some(&b'"') {
         let (a, rest) = unquote(text)?;
         let rest = rest.trim_ascii_start();
@@ -382,7 +440,11 @@ fn split_git_names(text: &[u8], from: Option<&[u8]>, to: Option<&[u8]>) -> Optio
         };
         return Some((Some(a), Some(b)));
     }
-    let spaces = text.iter().enumerate().filter(|(_, b)| **b == b' ').map(|(i, _)| i);
+    let spaces = text
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b' ')
+        .map(|(i, _)| i);
     let mut candidates = Vec::new();
     for at in spaces {
         let (a, b) = (&text[..at], &text[at + 1..]);
@@ -411,7 +473,9 @@ fn without_first_component(name: &[u8]) -> &[u8] {
 
 fn git_path(text: &[u8]) -> Vec<u8> {
     match text.first() {
-        Some(b'"') => unquote(text).map(|(name, _)| name).unwrap_or_else(|| text.to_vec()),
+        Some(b'"') => unquote(text)
+            .map(|(name, _)| name)
+            .unwrap_or_else(|| text.to_vec()),
         _ => text.to_vec(),
     }
 }

@@ -65,7 +65,11 @@ impl<'a> Stage<'a> {
             return Err(Error::msg(format!(
                 "{} is not a regular file (a {}); refusing to patch it",
                 path.display(),
-                if meta.file_type().is_symlink() { "symbolic link" } else { "directory or special file" }
+                if meta.file_type().is_symlink() {
+                    "symbolic link"
+                } else {
+                    "directory or special file"
+                }
             )));
         }
         let bytes = fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
@@ -106,7 +110,8 @@ impl<'a> Stage<'a> {
         }
         for (temporary, path) in &written {
             if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::io("creating directory", parent, e))?;
+                fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("creating directory", parent, e))?;
             }
             fs::rename(temporary, path).map_err(|e| Error::io("replacing", path, e))?;
         }
