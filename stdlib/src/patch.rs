@@ -103,7 +103,9 @@ pub fn patch(cx: &Context, options: &PatchOptions) -> Result<PatchSummary> {
     })?;
     let sections = parse::parse(&data)
         .map_err(|e| Error::msg(format!("patch {}: {e}", patch_path.display())))?;
-    if sections.is_empty() {
+    // An empty patch file changes nothing, as with GNU patch; text without
+    // any diff in it is a mistake.
+    if sections.is_empty() && !data.is_empty() {
         return Err(Error::msg(format!(
             "patch {}: only garbage was found in the patch input: it contains no unified diff",
             patch_path.display()
@@ -448,7 +450,8 @@ pub(crate) fn functions() -> Vec<Function> {
          `patch -p<strip>` (default 1), natively. Reads unified diffs and git diffs (new, deleted and \
          renamed or copied files, mode changes; not binary diffs), several files per patch, `\\ No \
          newline at end of file`, CRLF lines byte for byte, and skips text before and between diffs \
-         (mail or DEP-3 headers). gzip, bzip2, xz, lzma and zstd patch files are decompressed \
+         (mail or DEP-3 headers); an empty patch file changes nothing. `patch` is relative to the \
+         working directory, not to `dir`. gzip, bzip2, xz, lzma and zstd patch files are decompressed \
          (detected by content). Hunks are placed like GNU patch: at their line, else at the nearest \
          offset, else with up to `fuzz` (default 2) context lines ignored at each end; offsets carry \
          over to later hunks. `reverse: true` undoes the patch. All or nothing: if any hunk of any \

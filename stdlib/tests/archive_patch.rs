@@ -280,6 +280,19 @@ fn plain_diffs_create_and_delete_through_dev_null() {
 }
 
 #[test]
+fn a_file_patched_twice_in_one_patch_sees_the_first_change() {
+    let tree = Tree::new(&[("f.txt", &numbered(1..=20))]);
+    let second = "--- a/f.txt\n+++ b/f.txt\n@@ -10,3 +10,4 @@\n line 10\n LINE ELEVEN\n+inserted\n line 12\n";
+    let out = tree
+        .apply(&format!("{CHANGE_10}{second}"), json!({}))
+        .unwrap();
+    assert!(tree
+        .read("f.txt")
+        .contains("line 10\nLINE ELEVEN\ninserted\nline 12\n"));
+    assert_eq!(out["files"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn patched_files_keep_their_modes() {
     let tree = Tree::new(&[("f.txt", &numbered(1..=20))]);
     fs::set_permissions(tree.root().join("f.txt"), fs::Permissions::from_mode(0o751)).unwrap();
@@ -404,6 +417,12 @@ fn unsupported_inputs_are_clear_errors() {
         .apply("just a description\nwith no diff in it\n", json!({}))
         .unwrap_err();
     assert!(err.contains("only garbage was found"), "{err}");
+    let out = tree.apply("", json!({})).unwrap();
+    assert_eq!(
+        out,
+        json!({"files": [], "hunks": []}),
+        "an empty patch is no change"
+    );
     let binary = "diff --git a/logo.png b/logo.png\nindex 1111111..2222222 100644\nGIT binary patch\nliteral 5\nMcmZ?wbYNg$00031\n\n";
     let err = tree.apply(binary, json!({})).unwrap_err();
     assert!(err.contains("binary diffs are not supported"), "{err}");

@@ -91,15 +91,15 @@ impl<'a> Target<'a> {
         let Some(rel) = self.destination(name)? else {
             return Ok(());
         };
-        let path = self.prepare(name, &rel, "a file")?;
         let mode = self.file_mode(mode);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .mode(mode)
-            .open(&path)
-            .map_err(|e| Error::io("creating", &path, e))?;
+        let (path, mut file) = self.create(name, &rel, "a file", "creating", |path| {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .mode(mode)
+                .open(path)
+        })?;
         self.copy(name, data, &mut file, &path)?;
         // The umask narrowed the mode given to open(2).
         file.set_permissions(Permissions::from_mode(mode))
@@ -144,9 +144,14 @@ impl<'a> Target<'a> {
         if link.is_empty() {
             return Err(self.refuse(name, "is a symbolic link with an empty target"));
         }
-        let path = self.prepare(name, &rel, "a symbolic link")?;
-        std::os::unix::fs::symlink(OsStr::from_bytes(link), &path)
-            .map_err(|e| Error::io("creating the symbolic link", &path, e))?;
+        let target = OsStr::from_bytes(link);
+        let (path, ()) = self.create(
+            name,
+            &rel,
+            "a symbolic link",
+            "creating the symbolic link",
+            |path| std::os::unix::fs::symlink(target, path),
+        )?;
         if let Some(mtime) = mtime {
             set_mtime_nofollow(&path, mtime, 0)?;
         }
@@ -189,9 +194,14 @@ impl<'a> Target<'a> {
             }
             Err(e) => return Err(Error::io("inspecting", &source, e)),
         }
-        let path = self.prepare(name, &rel, "a hard link")?;
         // link(2) does not follow a symbolic link named as its source.
-        fs::hard_link(&source, &path).map_err(|e| Error::io("creating the hard link", &path, e))?;
+        self.create(
+            name,
+            &rel,
+            "a hard link",
+            "creating the hard link",
+            |path| fs::hard_link(&source, path),
+        )?;
         self.entries += 1;
         Ok(())
     }
@@ -311,26 +321,41 @@ impl<'a> Target<'a> {
         Ok(())
     }
 
-    /// Checks the parents of `rel` and removes a file or link already at
-    /// its place (never a directory), returning the full path.
-    fn prepare(&mut self, name: &[u8], rel: &Path, what: &str) -> Result<PathBuf> {
+    /// Checks the parents of `rel`, then runs `make` (which must fail
+    /// with `AlreadyExists` rather than reuse anything at the path). A file
+    /// or link already there is removed and `make` tried again; a directory
+    /// is never replaced. Trying first saves a stat per entry.
+    fn create<T>(
+        &mut self,
+        name: &[u8],
+        rel: &Path,
+        what: &str,
+        action: &'static str,
+        make: impl Fn(&Path) -> io::Result<T>,
+    ) -> Result<(PathBuf, T)> {
         self.parents(name, rel, true)?;
         let path = self.root.join(rel);
-        match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => Err(self.refuse(
-                name,
-                format!(
-                    "would replace the directory `{}` with {what}",
-                    rel.display()
-                ),
-            )),
-            Ok(_) => {
-                remove(&path)?;
-                Ok(path)
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(path),
-            Err(e) => Err(Error::io("inspecting", &path, e)),
+        match make(&path) {
+            Ok(made) => return Ok((path, made)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io(action, &path, e)),
         }
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(self.refuse(
+                    name,
+                    format!(
+                        "would replace the directory `{}` with {what}",
+                        rel.display()
+                    ),
+                ));
+            }
+            Ok(_) => remove(&path)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("inspecting", &path, e)),
+        }
+        let made = make(&path).map_err(|e| Error::io(action, &path, e))?;
+        Ok((path, made))
     }
 
     fn file_mode(&self, mode: u32) -> u32 {
