@@ -175,7 +175,10 @@ impl Registry {
              under *positional*, in order; `*key` takes all the rest as a list.\n",
         );
         for f in self.iter() {
-            out.push_str(&format!("\n## `{}`\n\n`{}{}`\n\n", f.name, f.name, f.signature));
+            out.push_str(&format!(
+                "\n## `{}`\n\n`{}{}`\n\n",
+                f.name, f.name, f.signature
+            ));
             if !f.positional.is_empty() {
                 out.push_str(&format!("positional: `{}`\n\n", f.positional.join("`, `")));
             }
@@ -219,7 +222,9 @@ mod tests {
         let f = sample();
         let mut named = Map::new();
         named.insert("cwd".into(), json!("src"));
-        let args = f.arguments(vec![json!("make"), json!("-j2")], named).unwrap();
+        let args = f
+            .arguments(vec![json!("make"), json!("-j2")], named)
+            .unwrap();
         assert_eq!(args, json!({"cwd": "src", "argv": ["make", "-j2"]}));
         let out = f.call(&Context::new("/"), args).unwrap();
         assert_eq!(out["argv"], json!(["make", "-j2"]));
