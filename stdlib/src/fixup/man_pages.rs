@@ -175,7 +175,7 @@ fn gzip(source: &Path, target: &Path) -> Result<()> {
 /// Replaces `link` by `link.gz -> target.gz` when the page it resolves to
 /// now has a `.gz` beside it.
 fn repoint(cx: &Context, link: &Path) -> Result<Option<PathBuf>> {
-    let Ok(resolved) = fs::canonicalize(link) else {
+    let Some(resolved) = readlink_f(link) else {
         return Ok(None);
     };
     if !gz_name(&resolved).is_file() {
@@ -189,6 +189,23 @@ fn repoint(cx: &Context, link: &Path) -> Result<Option<PathBuf>> {
         .map_err(|e| Error::io("creating the symlink", &new_link, e))?;
     fs::remove_file(&link).map_err(|e| Error::io("removing", &link, e))?;
     Ok(Some(new_link))
+}
+
+/// What `readlink -f` says: every link followed, every component but the
+/// last required to exist (the page a link names has just been replaced by
+/// its `.gz`, so the last one usually does not).
+fn readlink_f(path: &Path) -> Option<PathBuf> {
+    let mut current = path.to_path_buf();
+    // The kernel's limit on links followed in one lookup.
+    for _ in 0..40 {
+        let parent = fs::canonicalize(current.parent()?).ok()?;
+        let joined = parent.join(current.file_name()?);
+        match fs::read_link(&joined) {
+            Ok(target) => current = parent.join(target),
+            Err(_) => return Some(joined),
+        }
+    }
+    None
 }
 
 /// Removes `path` if anything (even a dangling symlink) is there, as
