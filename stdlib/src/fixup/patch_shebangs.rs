@@ -3,7 +3,8 @@
 //! reading only the first line of each file until a rewrite is needed.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::FileExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::preserve::Kept;
+use super::preserve::{set_mode, Kept};
 use super::search_path::SearchPath;
 use super::shebang::{self, Decision, Rules};
 use super::walk;
@@ -115,7 +116,11 @@ pub(crate) fn function() -> Function {
 
 /// A script to rewrite, found in the first pass.
 struct Plan {
+    /// Which of the roots it was found under.
+    root: usize,
     path: PathBuf,
+    kept: Kept,
+    len: u64,
     old: String,
     new: String,
 }
@@ -141,8 +146,13 @@ pub(crate) fn patch_shebangs(
             .join(" ")
     ));
     let mut files = Vec::new();
-    for root in &roots {
-        files.extend(walk::list(cx, NAME, root).files);
+    for (index, root) in roots.iter().enumerate() {
+        files.extend(
+            walk::list(cx, NAME, root)
+                .files
+                .into_iter()
+                .map(|f| (index, f)),
+        );
     }
     let search = SearchPath::new(&options.search_path, cx.cwd());
     let rules = Rules {
@@ -154,7 +164,7 @@ pub(crate) fn patch_shebangs(
     // the call before any file is changed.
     let decisions: Vec<Result<Option<Plan>>> = files
         .par_iter()
-        .map(|path| plan(cx, path, &rules, &search))
+        .map(|(root, path)| plan(cx, *root, path, &rules, &search))
         .collect();
     let mut plans = Vec::new();
     for decision in decisions {
@@ -163,7 +173,18 @@ pub(crate) fn patch_shebangs(
         }
     }
 
-    let results: Vec<Result<Rewritten>> = plans.into_par_iter().map(|p| rewrite(cx, p)).collect();
+    // The walk follows no symlinks, so a file under a root is writable
+    // exactly when its root is: one check per root instead of resolving
+    // every file's path again.
+    let mut checked = vec![false; roots.len()];
+    for plan in &plans {
+        if !checked[plan.root] {
+            cx.writable(&roots[plan.root])?;
+            checked[plan.root] = true;
+        }
+    }
+
+    let results: Vec<Result<Rewritten>> = plans.into_par_iter().map(rewrite).collect();
     let mut done = results.into_iter().collect::<Result<Vec<_>>>()?;
     done.sort_by(|a, b| a.path.cmp(&b.path));
     for r in &done {
@@ -179,7 +200,13 @@ pub(crate) fn patch_shebangs(
 
 /// Reads the start of `path` and decides; `None` for files that are not
 /// executable scripts or stay as they are.
-fn plan(cx: &Context, path: &Path, rules: &Rules<'_>, search: &SearchPath) -> Result<Option<Plan>> {
+fn plan(
+    cx: &Context,
+    root: usize,
+    path: &Path,
+    rules: &Rules<'_>,
+    search: &SearchPath,
+) -> Result<Option<Plan>> {
     let meta = fs::symlink_metadata(path).map_err(|e| Error::io("reading", path, e))?;
     if !meta.is_file() || meta.permissions().mode() & 0o100 == 0 {
         return Ok(None);
@@ -196,7 +223,10 @@ fn plan(cx: &Context, path: &Path, rules: &Rules<'_>, search: &SearchPath) -> Re
     };
     match shebang::decide(&line, rules, |name| search.find(name)) {
         Ok(Decision::Rewrite { old, new }) => Ok(Some(Plan {
+            root,
             path: path.to_path_buf(),
+            kept: Kept::from(&meta),
+            len: meta.len(),
             old,
             new,
         })),
@@ -236,38 +266,56 @@ fn first_line_if_script(path: &Path) -> Result<Option<Vec<u8>>> {
 }
 
 /// Replaces the first line of `plan.path` in place (same inode, so hard
-/// links see it too), keeping the mode and times.
-fn rewrite(cx: &Context, plan: Plan) -> Result<Rewritten> {
-    let path = cx.writable(&plan.path)?;
-    let meta = fs::symlink_metadata(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let kept = Kept::from(&meta);
-    let content = fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let rest = match memchr::memchr(b'\n', &content) {
-        Some(end) => &content[end..],
-        None => &[][..],
+/// links see it too), keeping the mode and times. The file was checked to
+/// be writable through its root.
+fn rewrite(plan: Plan) -> Result<Rewritten> {
+    let path = plan.path;
+    let kept = plan.kept;
+    let changed_mode = kept.make_writable(&path)?;
+    let outcome = replace_first_line(&path, plan.len, &plan.new);
+    let restored = match &outcome {
+        Ok(file) => kept.restore_times(file, &path),
+        Err(_) => Ok(()),
     };
-    let mut new_content = Vec::with_capacity(plan.new.len() + rest.len());
-    new_content.extend_from_slice(plan.new.as_bytes());
-    new_content.extend_from_slice(rest);
-
-    kept.make_writable(&path)?;
-    let written = File::options()
-        .write(true)
-        .truncate(true)
-        .open(&path)
-        .and_then(|mut file| file.write_all(&new_content).map(|()| file));
-    let file = match written {
-        Ok(file) => file,
-        Err(e) => {
-            // Put a read-only file's mode back even when the write failed.
-            let _ = super::preserve::set_mode(&path, kept.mode());
-            return Err(Error::io("rewriting", &path, e));
-        }
-    };
-    kept.restore(&file, &path)?;
+    // A read-only file gets its mode back even when the rewrite failed.
+    if changed_mode {
+        set_mode(&path, kept.mode())?;
+    }
+    outcome?;
+    restored?;
     Ok(Rewritten {
         path,
         old: plan.old,
         new: plan.new,
     })
+}
+
+/// Reads `path` (about `len` bytes) and writes it back with `new_line` as
+/// its first line, through one descriptor. The file is overwritten and
+/// then cut to length rather than truncated first: on ext4, truncating to
+/// zero and rewriting makes `close` flush the data, which would cost more
+/// than all the rest.
+fn replace_first_line(path: &Path, len: u64, new_line: &str) -> Result<File> {
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("opening", path, e))?;
+    let mut content = Vec::with_capacity(len as usize + 1);
+    file.read_to_end(&mut content)
+        .map_err(|e| Error::io("reading", path, e))?;
+    let rest = match memchr::memchr(b'\n', &content) {
+        Some(end) => &content[end..],
+        None => &[][..],
+    };
+    let mut new_content = Vec::with_capacity(new_line.len() + rest.len());
+    new_content.extend_from_slice(new_line.as_bytes());
+    new_content.extend_from_slice(rest);
+    file.write_all_at(&new_content, 0)
+        .map_err(|e| Error::io("rewriting", path, e))?;
+    if (new_content.len()) < content.len() {
+        file.set_len(new_content.len() as u64)
+            .map_err(|e| Error::io("rewriting", path, e))?;
+    }
+    Ok(file)
 }

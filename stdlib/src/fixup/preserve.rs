@@ -36,18 +36,25 @@ impl Kept {
     }
 
     /// Makes `path` owner-writable when it is not, so it can be opened for
-    /// writing by a non-root user; [`Kept::restore`] undoes it.
-    pub(crate) fn make_writable(&self, path: &Path) -> Result<()> {
-        if self.mode & 0o200 == 0 {
-            set_mode(path, self.mode | 0o200)?;
+    /// writing by a non-root user; says whether it changed the mode, which
+    /// the caller then restores with [`set_mode`].
+    pub(crate) fn make_writable(&self, path: &Path) -> Result<bool> {
+        if self.mode & 0o200 != 0 {
+            return Ok(false);
         }
-        Ok(())
+        set_mode(path, self.mode | 0o200)?;
+        Ok(true)
+    }
+
+    /// Puts the times back through the open `file`.
+    pub(crate) fn restore_times(&self, file: &File, path: &Path) -> Result<()> {
+        file.set_times(self.times)
+            .map_err(|e| Error::io("restoring the times of", path, e))
     }
 
     /// Puts the times back through the open `file`, then the mode on `path`.
     pub(crate) fn restore(&self, file: &File, path: &Path) -> Result<()> {
-        file.set_times(self.times)
-            .map_err(|e| Error::io("restoring the times of", path, e))?;
+        self.restore_times(file, path)?;
         set_mode(path, self.mode)
     }
 }
