@@ -4,8 +4,8 @@
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::fs::FileExt;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -207,11 +207,26 @@ fn plan(
     rules: &Rules<'_>,
     search: &SearchPath,
 ) -> Result<Option<Plan>> {
-    let meta = fs::symlink_metadata(path).map_err(|e| Error::io("reading", path, e))?;
+    // Open first and stat the descriptor: one path lookup instead of two.
+    let file = match open(path, false) {
+        Ok(file) => file,
+        // An unreadable file is only an error if it would be considered.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            let meta = fs::symlink_metadata(path).map_err(|e| Error::io("reading", path, e))?;
+            if meta.permissions().mode() & 0o100 == 0 {
+                return Ok(None);
+            }
+            return Err(Error::io("opening", path, e));
+        }
+        // Replaced by a symlink since the walk (O_NOFOLLOW): not a regular file.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+        Err(e) => return Err(Error::io("opening", path, e)),
+    };
+    let meta = file.metadata().map_err(|e| Error::io("reading", path, e))?;
     if !meta.is_file() || meta.permissions().mode() & 0o100 == 0 {
         return Ok(None);
     }
-    let Some(line) = first_line_if_script(path)? else {
+    let Some(line) = first_line_if_script(file, path)? else {
         return Ok(None);
     };
     let Ok(line) = String::from_utf8(line) else {
@@ -243,10 +258,28 @@ fn plan(
     }
 }
 
-/// The first line of `path` (without its newline) if the file starts with
+/// Opens `path` without following a symlink and, where the kernel lets
+/// us (we own the file, or are root), without updating its access time:
+/// reading thousands of freshly written files would otherwise dirty every
+/// inode once more.
+fn open(path: &Path, write: bool) -> std::io::Result<File> {
+    let options = |flags: i32| {
+        let mut options = File::options();
+        options
+            .read(true)
+            .write(write)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | flags);
+        options
+    };
+    match options(libc::O_NOATIME).open(path) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => options(0).open(path),
+        other => other,
+    }
+}
+
+/// The first line of `file` (without its newline) if the file starts with
 /// `#!`; only the first bytes are read otherwise.
-fn first_line_if_script(path: &Path) -> Result<Option<Vec<u8>>> {
-    let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
+fn first_line_if_script(file: File, path: &Path) -> Result<Option<Vec<u8>>> {
     let mut reader = BufReader::with_capacity(512, file);
     let mut magic = [0u8; 2];
     match reader.read_exact(&mut magic) {
@@ -296,11 +329,7 @@ fn rewrite(plan: Plan) -> Result<Rewritten> {
 /// zero and rewriting makes `close` flush the data, which would cost more
 /// than all the rest.
 fn replace_first_line(path: &Path, len: u64, new_line: &str) -> Result<File> {
-    let mut file = File::options()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| Error::io("opening", path, e))?;
+    let mut file = open(path, true).map_err(|e| Error::io("opening", path, e))?;
     let mut content = Vec::with_capacity(len as usize + 1);
     file.read_to_end(&mut content)
         .map_err(|e| Error::io("reading", path, e))?;
