@@ -80,9 +80,11 @@ pub(crate) fn decide(
                 )));
             };
             let Some(prog_path) = find(prog) else {
-                return Ok(Decision::NotFound(format!(
-                    "`{prog}` is not on the search path"
-                )));
+                return Ok(Decision::NotFound(if prog.is_empty() {
+                    String::from("`env -S` is given no program")
+                } else {
+                    format!("`{prog}` is not on the search path")
+                }));
             };
             (old_path, env, format!("-S {prog_path} {tail}"))
         } else if arg0.starts_with('-') || arg0.contains('=') {
@@ -214,6 +216,14 @@ mod tests {
         assert!(matches!(
             decide("#!/opt/zsh", &RULES, path),
             Ok(Decision::NotFound(_))
+        ));
+        assert!(matches!(
+            decide("#!/usr/bin/env -S", &RULES, path),
+            Ok(Decision::NotFound(reason)) if reason.contains("no program")
+        ));
+        assert!(matches!(
+            decide("#!/usr/bin/env", &RULES, path),
+            Ok(Decision::NotFound(reason)) if reason.contains("no program")
         ));
         assert!(matches!(
             decide("#!/usr/bin/env -S ruby -w", &RULES, path),
