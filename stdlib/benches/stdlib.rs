@@ -19,9 +19,20 @@
 //! The unpack row uses `hello-2.10.orig.tar.gz` from `PHASER_SOURCE_CACHE`
 //! (else `<workspace>/.cache/sources`) and says so when it had to generate
 //! a similar tarball instead. A function missing from the registry is
-//! reported as "not available"; a function whose arguments none of the
-//! shapes below fit, or whose result does not check out, is reported with
-//! the reason under the table.
+//! reported as "not available". Each call tries argument shapes in order,
+//! the way a binding passes them, until one is accepted:
+//!
+//! - `patchShebangs(dir)`: 2,500 rewritten files expected;
+//! - `substituteInPlace(file, replaceFail: [from, to])`, then with
+//!   `replaceFail: [[from, to]]`, then `(file, "--replace-fail", from, to)`:
+//!   no placeholder may remain and the size must fit;
+//! - `unpack(tarball)` in the destination directory, then
+//!   `unpack(tarball, dest)`: every file of the tarball expected;
+//! - `copy(src, dest)`: every file expected;
+//! - `hash(file)`: the result must contain the sha256 in hex or base64.
+//!
+//! A call none of whose shapes fit, that fails, or whose result does not
+//! check out is reported with the reason under the table.
 
 #[path = "stdlib/inputs.rs"]
 mod inputs;
