@@ -344,7 +344,7 @@ fn patch_applies_and_a_failing_hunk_leaves_the_tree_unchanged() {
             b,
             setup,
             "patch",
-            json!({"patch": "../good.diff", "dir": "t"}),
+            json!({"patch": "good.diff", "dir": "t"}),
         );
         o.ok(b);
         assert_eq!(read(&o.dir(), "t/f.txt"), "one\nTWO\nthree\n", "{b:?}");
@@ -352,7 +352,7 @@ fn patch_applies_and_a_failing_hunk_leaves_the_tree_unchanged() {
             b,
             setup,
             "patch",
-            json!({"patch": "../bad.diff", "dir": "t"}),
+            json!({"patch": "bad.diff", "dir": "t"}),
         );
         o.failed_with(b, &["bad.diff", "f.txt", "hunk"]);
         assert_eq!(read(&o.dir(), "t/f.txt"), "one\ntwo\nthree\n", "{b:?}");
