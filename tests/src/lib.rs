@@ -159,7 +159,10 @@ pub fn require_tool(tool: &str, package: &str) {
     let found = std::env::var_os("PATH")
         .map(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
         .unwrap_or(false);
-    assert!(found, "`{tool}` is not on PATH: install it with `apt-get install {package}` (tests/run does it)");
+    assert!(
+        found,
+        "`{tool}` is not on PATH: install it with `apt-get install {package}` (tests/run does it)"
+    );
 }
 
 /// Every file under `root` (relative path -> contents and mode), symlinks
@@ -180,7 +183,10 @@ pub fn tree(root: &Path) -> std::collections::BTreeMap<String, (Vec<u8>, u32)> {
                 files.insert(rel, (Vec::new(), meta.permissions().mode()));
                 stack.push(path);
             } else {
-                files.insert(rel, (std::fs::read(&path).unwrap(), meta.permissions().mode()));
+                files.insert(
+                    rel,
+                    (std::fs::read(&path).unwrap(), meta.permissions().mode()),
+                );
             }
         }
     }

@@ -16,7 +16,11 @@ fn build(sandbox: &Sandbox, plan: &Value) -> std::process::Output {
 }
 
 fn elf_sections(path: &Path) -> String {
-    let out = Command::new("readelf").arg("-S").arg(path).output().expect("readelf (apt-get install binutils)");
+    let out = Command::new("readelf")
+        .arg("-S")
+        .arg(path)
+        .output()
+        .expect("readelf (apt-get install binutils)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -40,7 +44,13 @@ fn gnu_hello_with_the_standard_phases() {
     assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello, world!\n");
     // configure got stdenv's flags; check ran the test suite.
     let log = String::from_utf8_lossy(&output.stderr);
-    assert!(log.contains(&format!("configure flags:  --prefix={} --disable-dependency-tracking", out.display())), "{log}");
+    assert!(
+        log.contains(&format!(
+            "configure flags:  --prefix={} --disable-dependency-tracking",
+            out.display()
+        )),
+        "{log}"
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("PASS: tests/hello-1"));
     // fixup: man page gzipped without name or time, binary stripped of debug info.
     let man = std::fs::read(out.join("share/man/man1/hello.1.gz")).expect("hello.1 gzipped");
@@ -48,10 +58,17 @@ fn gnu_hello_with_the_standard_phases() {
     assert_eq!(&man[4..8], &[0, 0, 0, 0], "gzip header with no mtime");
     assert!(!out.join("share/man/man1/hello.1").exists());
     let sections = elf_sections(&out.join("bin/hello"));
-    assert!(!sections.contains(".debug_info") && sections.contains(".symtab"), "{sections}");
+    assert!(
+        !sections.contains(".debug_info") && sections.contains(".symtab"),
+        "{sections}"
+    );
     assert!(out.join("share/info/hello.info").exists());
     // The source's newest file raised SOURCE_DATE_EPOCH (hello 2.10 is from 2014).
-    let epoch: i64 = sandbox.state()["env"]["SOURCE_DATE_EPOCH"].as_str().unwrap().parse().unwrap();
+    let epoch: i64 = sandbox.state()["env"]["SOURCE_DATE_EPOCH"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(epoch > 1_400_000_000, "SOURCE_DATE_EPOCH {epoch}");
 }
 
@@ -62,8 +79,18 @@ fn hello_with_the_build_phase_in_lua_or_rhai_gives_the_same_output() {
     let sandbox = Sandbox::new();
     let variants = [
         ("default", None),
-        ("lua", Some(json!({"lua": "std.run{'make', '-j' .. input.env.NIX_BUILD_CORES, 'SHELL=' .. input.env.SHELL}"}))),
-        ("rhai", Some(json!({"rhai": "run([\"make\", \"-j\" + input.env.NIX_BUILD_CORES, \"SHELL=\" + input.env.SHELL]); #{}"}))),
+        (
+            "lua",
+            Some(
+                json!({"lua": "std.run{'make', '-j' .. input.env.NIX_BUILD_CORES, 'SHELL=' .. input.env.SHELL}"}),
+            ),
+        ),
+        (
+            "rhai",
+            Some(
+                json!({"rhai": "run([\"make\", \"-j\" + input.env.NIX_BUILD_CORES, \"SHELL=\" + input.env.SHELL]); #{}"}),
+            ),
+        ),
     ];
     let mut trees = Vec::new();
     for (name, body) in variants {
@@ -79,10 +106,15 @@ fn hello_with_the_build_phase_in_lua_or_rhai_gives_the_same_output() {
     }
     let (_, expected) = &trees[0];
     for (name, got) in &trees[1..] {
-        let names = |t: &std::collections::BTreeMap<String, (Vec<u8>, u32)>| t.keys().cloned().collect::<Vec<_>>();
+        let names = |t: &std::collections::BTreeMap<String, (Vec<u8>, u32)>| {
+            t.keys().cloned().collect::<Vec<_>>()
+        };
         assert_eq!(names(got), names(expected), "{name}: file lists differ");
         for (file, content) in expected {
-            assert!(&got[file] == content, "{name}: {file} differs from the default build's");
+            assert!(
+                &got[file] == content,
+                "{name}: {file} differs from the default build's"
+            );
         }
     }
 }
@@ -105,11 +137,21 @@ fn cjson_is_configured_with_cmake_because_it_has_only_a_cmakelists() {
     let out = sandbox.path("out/out");
     let dev = sandbox.path("out/dev");
     assert!(out.join("lib/libcjson.so.1.7.15").exists());
-    assert!(dev.join("include/cjson/cJSON.h").exists(), "headers go to dev");
+    assert!(
+        dev.join("include/cjson/cJSON.h").exists(),
+        "headers go to dev"
+    );
     assert!(!out.join("include").exists(), "no headers left in out");
-    let pc = std::fs::read_to_string(dev.join("lib/pkgconfig/libcjson.pc")).expect("pkg-config file in dev");
-    assert!(pc.contains(&dev.join("include").display().to_string()), "{pc}");
-    assert!(dev.join("lib/cmake/cJSON").is_dir(), "cmake files go to dev");
+    let pc = std::fs::read_to_string(dev.join("lib/pkgconfig/libcjson.pc"))
+        .expect("pkg-config file in dev");
+    assert!(
+        pc.contains(&dev.join("include").display().to_string()),
+        "{pc}"
+    );
+    assert!(
+        dev.join("lib/cmake/cJSON").is_dir(),
+        "cmake files go to dev"
+    );
     let sections = elf_sections(&out.join("lib/libcjson.so.1.7.15"));
     assert!(!sections.contains(".debug_info"), "{sections}");
 }
@@ -148,7 +190,10 @@ fn bzip2_with_a_plain_makefile() {
         .map(|dir| dir.join("sh"))
         .find(|p| p.is_file())
         .unwrap();
-    assert_eq!(bzgrep.lines().next().unwrap(), format!("#!{}", first_sh.display()));
+    assert_eq!(
+        bzgrep.lines().next().unwrap(),
+        format!("#!{}", first_sh.display())
+    );
     // Static library stays, stripped of debug info.
     assert!(out.join("lib/libbz2.a").exists());
 }
