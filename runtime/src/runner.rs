@@ -178,6 +178,7 @@ impl<'p> Runner<'p> {
                     name: phase.name.clone(),
                     interpreter: phase.interpreter(),
                     duration: Duration::ZERO,
+                    child_time: Duration::ZERO,
                     outcome: Outcome::Skipped(why.clone()),
                 });
                 state.completed.push(phase.name.clone());
@@ -188,8 +189,10 @@ impl<'p> Runner<'p> {
             self.nix_log.set_phase(&phase.name);
             crate::signals::set_running(Some(&phase.name));
             let phase_started = Instant::now();
+            let children_before = phaser_stdlib::process_group::child_wall_time();
             let result = self.run_phase(phase, index, &mut state, &build_top, &roots);
             let duration = phase_started.elapsed();
+            let child_time = phaser_stdlib::process_group::child_wall_time() - children_before;
             if result.is_err() {
                 crate::signals::wait_if_stopping();
             }
@@ -202,6 +205,7 @@ impl<'p> Runner<'p> {
                 name: phase.name.clone(),
                 interpreter: phase.interpreter(),
                 duration,
+                child_time,
                 outcome,
             });
             result?;

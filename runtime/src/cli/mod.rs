@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod nix_builder;
 mod plan_cmd;
 mod std_cmd;
 
@@ -22,7 +23,7 @@ Examples:
 #[command(name = "phaser", version, about, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -88,7 +89,10 @@ enum Command {
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return nix_builder::main();
+    };
+    match command {
         Command::Run {
             plan,
             build_dir,
@@ -129,7 +133,12 @@ fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, ran
     let mut options = RunOptions::new(out_dir);
     options.build_dir = build_dir;
     options.range = range;
-    let runner = Runner::new(&plan, options);
+    run_plan(&plan, options)
+}
+
+/// Runs a loaded plan, prints the closing table, and returns the exit status.
+fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
+    let runner = Runner::new(plan, options);
     let started = std::time::Instant::now();
     match runner.run() {
         Ok(report) => {
