@@ -197,3 +197,19 @@ fn bzip2_with_a_plain_makefile() {
     // Static library stays, stripped of debug info.
     assert!(out.join("lib/libbz2.a").exists());
 }
+
+#[test]
+fn hello_with_man_and_info_outputs() {
+    let sandbox = Sandbox::new();
+    let mut plan = hello_plan();
+    plan["outputs"] = json!(["out", "man", "info"]);
+    plan["doCheck"] = json!(false);
+    build(&sandbox, &plan);
+    let man = sandbox.path("out/man");
+    let info = sandbox.path("out/info");
+    assert!(man.join("share/man/man1/hello.1.gz").exists(), "man pages go to the man output");
+    assert!(info.join("share/info/hello.info").exists(), "info goes to the info output");
+    let out = sandbox.path("out/out");
+    assert!(out.join("bin/hello").exists());
+    assert!(!out.join("share/man").exists() && !out.join("share/info").exists());
+}
