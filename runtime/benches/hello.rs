@@ -24,7 +24,10 @@ fn main() {
         .unwrap_or_else(|| root.join(".cache/sources"));
     let tarball = cache.join("hello_2.10.orig.tar.gz");
     if !tarball.exists() {
-        eprintln!("{} is missing: run tests/fetch-sources first", tarball.display());
+        eprintln!(
+            "{} is missing: run tests/fetch-sources first",
+            tarball.display()
+        );
         std::process::exit(1);
     }
     let runs: usize = std::env::var("PHASER_BENCH_RUNS")

@@ -207,8 +207,14 @@ fn hello_with_man_and_info_outputs() {
     build(&sandbox, &plan);
     let man = sandbox.path("out/man");
     let info = sandbox.path("out/info");
-    assert!(man.join("share/man/man1/hello.1.gz").exists(), "man pages go to the man output");
-    assert!(info.join("share/info/hello.info").exists(), "info goes to the info output");
+    assert!(
+        man.join("share/man/man1/hello.1.gz").exists(),
+        "man pages go to the man output"
+    );
+    assert!(
+        info.join("share/info/hello.info").exists(),
+        "info goes to the info output"
+    );
     let out = sandbox.path("out/out");
     assert!(out.join("bin/hello").exists());
     assert!(!out.join("share/man").exists() && !out.join("share/info").exists());

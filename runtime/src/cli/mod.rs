@@ -2,6 +2,7 @@
 
 mod nix_builder;
 mod plan_cmd;
+mod source_cmd;
 mod std_cmd;
 
 use std::path::PathBuf;
@@ -63,6 +64,20 @@ enum Command {
         #[arg(long)]
         show: Option<String>,
     },
+    /// Write the patched source: run the phases up to and including
+    /// `patch` (and any the plan places before `configure`), then copy the
+    /// source root to OUT_DIR.
+    #[command(after_help = "Example:\n  phaser source hello.json --out-dir hello-src")]
+    Source {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Where the patched tree goes (must not exist yet, or be empty).
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// Build directory (default: a fresh one under TMPDIR, removed afterwards).
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+    },
     /// Print the JSON Schema (draft 2020-12) of plans.
     Schema,
     /// Call a standard-library function (as bash phases do).
@@ -109,6 +124,11 @@ pub fn main() -> i32 {
             run(&plan, build_dir, out_dir, range)
         }
         Command::Plan { plan, json, show } => plan_cmd::main(&plan, json, show.as_deref()),
+        Command::Source {
+            plan,
+            out_dir,
+            build_dir,
+        } => source_cmd::main(&plan, &out_dir, build_dir),
         Command::Schema => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
             0
