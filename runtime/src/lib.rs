@@ -34,7 +34,9 @@ pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
 pub use plan::{Placement, Plan, PlanError};
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
-pub use runner::{outputs, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner};
+pub use runner::{
+    outputs, phase_input, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner,
+};
 pub use state::{BuildState, STATE_VERSION};
 
 pub use phaser_interpreters as interpreters;

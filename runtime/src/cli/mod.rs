@@ -2,6 +2,7 @@
 
 mod nix_builder;
 mod plan_cmd;
+mod shell_cmd;
 mod source_cmd;
 mod std_cmd;
 
@@ -78,6 +79,34 @@ enum Command {
         #[arg(long)]
         build_dir: Option<PathBuf>,
     },
+    /// An interactive bash with the build's environment, stdenv's helpers
+    /// and the state loaded; inside, `runPhase NAME` (or `phaser phase NAME`)
+    /// runs a phase through the runner.
+    #[command(
+        after_help = "Example:\n  phaser shell hello.json --build-dir /tmp/hello --at build\n  [phaser:build] $ runPhase build"
+    )]
+    Shell {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Build directory (default: a fresh one under TMPDIR, kept afterwards).
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+        /// Run every phase before this one first (those already finished are not run again).
+        #[arg(long)]
+        at: Option<String>,
+        /// Outputs go to OUT_DIR/NAME.
+        #[arg(long, default_value = "result")]
+        out_dir: PathBuf,
+    },
+    /// Run one phase of the build `phaser shell` started (PHASER_PLAN and
+    /// NIX_BUILD_TOP name it) and update its state.
+    Phase {
+        /// The phase to run.
+        name: Option<String>,
+        /// Print the shell variables of the current state instead (for the shell to reload).
+        #[arg(long)]
+        vars: bool,
+    },
     /// Print the JSON Schema (draft 2020-12) of plans.
     Schema,
     /// Call a standard-library function (as bash phases do).
@@ -129,6 +158,13 @@ pub fn main() -> i32 {
             out_dir,
             build_dir,
         } => source_cmd::main(&plan, &out_dir, build_dir),
+        Command::Shell {
+            plan,
+            build_dir,
+            at,
+            out_dir,
+        } => shell_cmd::main(&plan, build_dir, at.as_deref(), out_dir),
+        Command::Phase { name, vars } => shell_cmd::phase(name.as_deref(), vars),
         Command::Schema => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
             0
