@@ -45,5 +45,23 @@ pub fn main() -> i32 {
         .unwrap_or_else(|| PathBuf::from("."));
     let mut options = RunOptions::new(&top);
     options.build_dir = Some(top);
-    super::run_plan(&plan, options)
+    let status = super::run_plan(&plan, options);
+    if status == 0 {
+        create_missing_outputs(&plan);
+    }
+    status
+}
+
+/// Nix fails a build that did not create every output; an output no phase
+/// wrote to (a `dev` with nothing to hold, say) becomes an empty directory.
+fn create_missing_outputs(plan: &Plan) {
+    if let Some(serde_json::Value::Object(outputs)) = plan.attrs.get("outputs") {
+        for path in outputs.values().filter_map(|p| p.as_str()) {
+            if !Path::new(path).exists() {
+                if let Err(e) = std::fs::create_dir_all(path) {
+                    eprintln!("phaser: creating the empty output {path}: {e}");
+                }
+            }
+        }
+    }
 }
