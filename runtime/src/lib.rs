@@ -27,6 +27,7 @@ mod runner;
 pub mod schema;
 mod signals;
 mod state;
+mod tree_manifest;
 
 pub use default_phases::source as standard_phase_source;
 pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
@@ -38,6 +39,7 @@ pub use runner::{
     outputs, phase_input, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner,
 };
 pub use state::{BuildState, STATE_VERSION};
+pub use tree_manifest::{Restored, TreeManifest};
 
 pub use phaser_interpreters as interpreters;
 pub use phaser_stdlib as stdlib;
