@@ -22,7 +22,9 @@ mod merge_patch;
 mod nix_log;
 pub mod order;
 pub mod plan;
+mod plan_digest;
 mod report;
+mod resume;
 mod runner;
 pub mod schema;
 mod signals;
@@ -34,6 +36,7 @@ pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
 pub use plan::{Placement, Plan, PlanError};
+pub use plan_digest::PlanDigest;
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
 pub use runner::{
     outputs, phase_input, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner,

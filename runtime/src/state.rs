@@ -32,6 +32,9 @@ pub struct BuildState {
     pub outputs: BTreeMap<String, String>,
     /// The working directory the next phase starts in.
     pub cwd: PathBuf,
+    /// Fingerprints of the plan's parts, to say what changed on a resume.
+    #[serde(default)]
+    pub plan_digest: crate::plan_digest::PlanDigest,
 }
 
 impl BuildState {
@@ -40,9 +43,39 @@ impl BuildState {
         build_top.join(".phaser").join("state.json")
     }
 
+    /// Where the state after phase number `index` (`name`) is kept, for
+    /// `--from` a later phase.
+    pub fn boundary_path(build_top: &Path, index: usize, name: &str) -> PathBuf {
+        build_top
+            .join(".phaser")
+            .join("states")
+            .join(format!("{index:02}-{name}.json"))
+    }
+
+    /// Keeps a copy of this state as the one after phase `index`.
+    pub fn write_boundary(&self, build_top: &Path, index: usize, name: &str) -> anyhow::Result<()> {
+        let path = BuildState::boundary_path(build_top, index, name);
+        std::fs::create_dir_all(path.parent().expect("a boundary path has a parent"))?;
+        std::fs::write(&path, serde_json::to_vec(self)?)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
+    }
+
+    /// Reads the state kept after phase `index` (`name`), if there is one.
+    pub fn read_boundary(
+        build_top: &Path,
+        index: usize,
+        name: &str,
+    ) -> anyhow::Result<Option<BuildState>> {
+        BuildState::read_file(&BuildState::boundary_path(build_top, index, name))
+    }
+
     /// Reads the state file of `build_top`, if there is one.
     pub fn read(build_top: &Path) -> anyhow::Result<Option<BuildState>> {
-        let path = BuildState::path(build_top);
+        BuildState::read_file(&BuildState::path(build_top))
+    }
+
+    fn read_file(path: &Path) -> anyhow::Result<Option<BuildState>> {
+        let path = path.to_path_buf();
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

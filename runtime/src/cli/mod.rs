@@ -44,8 +44,12 @@ enum Command {
         #[arg(long, default_value = "result")]
         out_dir: PathBuf,
         /// Run only this phase, from the state in --build-dir.
-        #[arg(long, conflicts_with_all = ["from", "to"])]
+        #[arg(long, conflicts_with_all = ["from", "to", "resume"])]
         only: Option<String>,
+        /// Continue the build in --build-dir after its last finished phase,
+        /// with the tree put back the way that phase left it.
+        #[arg(long, requires = "build_dir", conflicts_with_all = ["from", "to"])]
+        resume: bool,
         /// First phase to run (needs the state of the phases before it in --build-dir).
         #[arg(long)]
         from: Option<String>,
@@ -142,10 +146,12 @@ pub fn main() -> i32 {
             build_dir,
             out_dir,
             only,
+            resume,
             from,
             to,
         } => {
             let range = match (only, from, to) {
+                _ if resume => Range::Resume,
                 (Some(only), _, _) => Range::Only(only),
                 (None, None, None) => Range::All,
                 (None, from, to) => Range::Span { from, to },
