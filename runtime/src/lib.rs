@@ -25,6 +25,7 @@ pub mod plan;
 mod report;
 mod runner;
 pub mod schema;
+pub mod seeds;
 mod signals;
 mod state;
 
