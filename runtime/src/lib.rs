@@ -29,6 +29,7 @@ pub mod seeds;
 mod signals;
 mod state;
 
+pub use default_phases::source as standard_phase_source;
 pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};

@@ -280,7 +280,14 @@ pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
         let hooks = |kind: &str| -> Vec<Hook> {
             let hook = format!("{kind}{}", capitalize(&name));
             let mut list = Vec::new();
-            if let Some(text) = attr(&hook).and_then(Value::as_str) {
+            // A bash body that calls `runHook preX` itself runs the top-level
+            // string hook there; running it here as well would run it twice.
+            let body_runs_it = matches!(&body, Some(Body::Script(s)) if s.language == Language::Bash
+                && s.text().is_ok_and(|t| t.contains(&format!("runHook {hook}"))));
+            if let Some(text) = attr(&hook)
+                .and_then(Value::as_str)
+                .filter(|_| !body_runs_it)
+            {
                 let script = Script::inline(Language::Bash, text, format!("{file}#{hook}"));
                 list.push(Hook {
                     name: hook.clone(),

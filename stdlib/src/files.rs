@@ -1,7 +1,7 @@
 //! Standard-library family `files`: file system functions with the
 //! coreutils semantics build scripts expect (`mkdir`, `copy`, `move`,
 //! `remove`, `symlink`, `read`, `write`, `chmod`, `exists`, `find`,
-//! `install`).
+//! `install`, `stat`, `newestMtime`, `touch`).
 //!
 //! Rules shared by the whole family:
 //! - every path argument is resolved against the phase's cwd, and every
@@ -22,6 +22,7 @@ mod find;
 mod install;
 mod mode;
 mod mv;
+mod stat;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub(crate) fn functions() -> Vec<Function> {
     all.extend(mode::functions());
     all.extend(find::functions());
     all.extend(install::functions());
+    all.extend(stat::functions());
     all
 }
 

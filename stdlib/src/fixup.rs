@@ -1,8 +1,47 @@
-//! Standard-library family `fixup` (functions are added by the standard-library work).
+//! Standard-library family `fixup`: what stdenv's fixup phase does to an
+//! output after installation, natively and in parallel.
+//!
+//! Each function matches the stdenv hook it is named after (see
+//! `shared/STDENV.md`, "fixup" and "patchShebangs"); where it differs on
+//! purpose, its doc says so.
 
-use crate::Function;
+mod batch;
+mod libtool;
+mod man_pages;
+mod move_dirs;
+mod patch_shebangs;
+mod preserve;
+mod search_path;
+mod shebang;
+mod strip;
+mod walk;
+
+use std::path::{Path, PathBuf};
+
+use crate::{Context, Error, Function, Result};
 
 /// This family's functions, for the registry.
 pub(crate) fn functions() -> Vec<Function> {
-    Vec::new()
+    let mut functions = vec![
+        patch_shebangs::function(),
+        strip::function(),
+        man_pages::function(),
+        libtool::function(),
+    ];
+    functions.extend(move_dirs::functions());
+    functions
+}
+
+/// `path` checked against the write roots as a directory entry: its parent
+/// is resolved, not the entry itself, so a symlink can be removed, renamed
+/// or replaced even when it points outside the roots.
+pub(crate) fn writable_entry(cx: &Context, path: &Path) -> Result<PathBuf> {
+    let path = cx.resolve(path);
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => Ok(cx.writable(parent)?.join(name)),
+        _ => Err(Error::msg(format!(
+            "{} is not a file or directory that can be changed",
+            path.display()
+        ))),
+    }
 }

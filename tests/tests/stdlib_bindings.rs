@@ -340,20 +340,10 @@ fn unpack_reports_the_source_root() {
 fn patch_applies_and_a_failing_hunk_leaves_the_tree_unchanged() {
     let setup = "mkdir -p t && printf 'one\\ntwo\\nthree\\n' > t/f.txt && printf -- '--- a/f.txt\\n+++ b/f.txt\\n@@ -1,3 +1,3 @@\\n one\\n-two\\n+TWO\\n three\\n' > good.diff && printf -- '--- a/f.txt\\n+++ b/f.txt\\n@@ -1,3 +1,3 @@\\n uno\\n-dos\\n+DOS\\n tres\\n' > bad.diff";
     for b in BINDINGS {
-        let o = call(
-            b,
-            setup,
-            "patch",
-            json!({"patch": "../good.diff", "dir": "t"}),
-        );
+        let o = call(b, setup, "patch", json!({"patch": "good.diff", "dir": "t"}));
         o.ok(b);
         assert_eq!(read(&o.dir(), "t/f.txt"), "one\nTWO\nthree\n", "{b:?}");
-        let o = call(
-            b,
-            setup,
-            "patch",
-            json!({"patch": "../bad.diff", "dir": "t"}),
-        );
+        let o = call(b, setup, "patch", json!({"patch": "bad.diff", "dir": "t"}));
         o.failed_with(b, &["bad.diff", "f.txt", "hunk"]);
         assert_eq!(read(&o.dir(), "t/f.txt"), "one\ntwo\nthree\n", "{b:?}");
     }
@@ -390,4 +380,206 @@ fn man_pages_are_compressed() {
         assert!(o.dir().join("o/share/man/man1/x.1.gz").is_file(), "{b:?}");
         assert!(!o.dir().join("o/share/man/man1/x.1").exists(), "{b:?}");
     }
+}
+
+#[test]
+fn symlink_chmod_find_and_install() {
+    for b in BINDINGS {
+        let o = call(
+            b,
+            "touch target",
+            "symlink",
+            json!({"target": "target", "link": "ln"}),
+        );
+        o.ok(b);
+        assert_eq!(
+            std::fs::read_link(o.dir().join("ln")).unwrap(),
+            Path::new("target"),
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            "touch f && chmod 644 f",
+            "chmod",
+            json!({"mode": "u+x,g-r", "paths": ["f"]}),
+        );
+        o.ok(b);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(o.dir().join("f")).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o704, "{b:?}");
+        let o = call(
+            b,
+            "mkdir -p s/d && touch s/a.c s/d/b.c s/d/c.h",
+            "find",
+            json!({"root": "s", "glob": "*.c"}),
+        );
+        assert_eq!(o.ok(b).result(), json!(["s/a.c", "s/d/b.c"]), "{b:?}");
+        let o = call(
+            b,
+            "echo '#!/bin/sh' > tool",
+            "install",
+            json!({"src": "tool", "dest": "o/bin/tool"}),
+        );
+        o.ok(b);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(o.dir().join("o/bin/tool"))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o755, "{b:?}");
+    }
+}
+
+#[test]
+fn substitute_log_stat_touch_and_newest_mtime() {
+    for b in BINDINGS {
+        let o = call(
+            b,
+            "echo 'v=@version@' > in",
+            "substitute",
+            json!({"src": "in", "dest": "out", "args": ["--subst-var-by", "version", "1.2"]}),
+        );
+        o.ok(b);
+        assert_eq!(read(&o.dir(), "out"), "v=1.2\n", "{b:?}");
+        let o = call(
+            b,
+            "",
+            "log",
+            json!({"message": "a log line from the binding test"}),
+        );
+        assert!(
+            stderr(&o.ok(b).output).contains("a log line from the binding test"),
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            "printf abc > f && chmod 755 f",
+            "stat",
+            json!({"path": "f"}),
+        );
+        let s = o.ok(b).result();
+        assert_eq!(
+            (
+                s["type"].clone(),
+                s["size"].clone(),
+                s["executable"].clone()
+            ),
+            (json!("file"), json!(3), json!(true)),
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            "touch f",
+            "touch",
+            json!({"path": "f", "mtime": 1234567890}),
+        );
+        o.ok(b);
+        let mtime =
+            std::os::unix::fs::MetadataExt::mtime(&std::fs::metadata(o.dir().join("f")).unwrap());
+        assert_eq!(mtime, 1234567890, "{b:?}");
+        let o = call(
+            b,
+            "mkdir t && touch -d @1000 t/a && touch -d @2000 t/b && touch -d @1500 t",
+            "newestMtime",
+            json!({"path": "t"}),
+        );
+        assert_eq!(o.ok(b).result(), json!(2000), "{b:?}");
+    }
+}
+
+#[test]
+fn output_layout_helpers() {
+    for b in BINDINGS {
+        let o = call(
+            b,
+            "mkdir -p o/man/man1 o/doc && touch o/man/man1/x.1 o/doc/README",
+            "moveDocs",
+            json!({"path": "o"}),
+        );
+        o.ok(b);
+        assert!(
+            o.dir().join("o/share/man/man1/x.1").exists()
+                && o.dir().join("o/share/doc/README").exists(),
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            "mkdir -p o/lib64 && touch o/lib64/libx.so",
+            "moveLib64",
+            json!({"path": "o"}),
+        );
+        o.ok(b);
+        assert!(o.dir().join("o/lib/libx.so").exists(), "{b:?}");
+        let o = call(
+            b,
+            "mkdir -p o/sbin && touch o/sbin/daemon",
+            "moveSbin",
+            json!({"path": "o"}),
+        );
+        o.ok(b);
+        assert!(o.dir().join("o/bin/daemon").exists(), "{b:?}");
+        let la = "# libx.la - a libtool library file\\n# Generated by libtool (GNU libtool) 2.4.7\\ndependency_libs=' -lz'\\nold_library=''\\n";
+        let o = call(
+            b,
+            &format!("mkdir -p o/lib && printf \"{la}\" > o/lib/libx.la"),
+            "pruneLibtoolFiles",
+            json!({"path": "o"}),
+        );
+        o.ok(b);
+        assert!(
+            read(&o.dir(), "o/lib/libx.la").contains("dependency_libs=''"),
+            "{b:?}: {}",
+            read(&o.dir(), "o/lib/libx.la")
+        );
+    }
+}
+
+#[test]
+fn strip_removes_debug_info() {
+    for b in BINDINGS {
+        let o = call(
+            b,
+            "mkdir -p o/bin && printf 'int main(void){return 0;}\\n' > m.c && cc -g -o o/bin/m m.c",
+            "strip",
+            json!({"paths": ["o"]}),
+        );
+        o.ok(b);
+        let sections = std::process::Command::new("readelf")
+            .arg("-S")
+            .arg(o.dir().join("o/bin/m"))
+            .output()
+            .expect("readelf (binutils) is needed: apt-get install binutils");
+        let text = String::from_utf8_lossy(&sections.stdout);
+        assert!(!text.contains(".debug_info"), "{b:?}: debug info left");
+        assert!(
+            text.contains(".symtab"),
+            "{b:?}: -S must keep the symbol table"
+        );
+    }
+}
+
+/// Every function of the registry is called by some scenario above.
+#[test]
+fn every_standard_library_function_has_a_binding_scenario() {
+    let output = phaser_tests::phaser()
+        .args(["std", "--list"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let this_file = include_str!("stdlib_bindings.rs");
+    let mut missing = Vec::new();
+    for line in listing
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+    {
+        let name = line.split('{').next().unwrap_or(line);
+        if !this_file.contains(&format!("\"{name}\",")) {
+            missing.push(name.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "functions without a scenario through the bindings: {missing:?}"
+    );
 }

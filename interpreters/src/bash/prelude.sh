@@ -7,6 +7,28 @@ phaser() {
     "$PHASER_EXE" "$@"
 }
 
+# runHook NAME: stdenv's hook runner. Runs the shell function NAME, else
+# the variable NAME as bash (the plan's top-level hook string), then every
+# entry of the array NAMEs. The runner does not run a top-level string hook
+# a second time when the phase body calls runHook for it.
+runHook() {
+    local __phaser_hook=$1 __phaser_entry
+    shift
+    if declare -F "$__phaser_hook" >/dev/null; then
+        "$__phaser_hook" "$@"
+    elif [[ -n ${!__phaser_hook-} ]]; then
+        eval "${!__phaser_hook}"
+    fi
+    local __phaser_list="${__phaser_hook}Hooks"
+    if [[ ${!__phaser_list@a} == *a* ]]; then
+        local -n __phaser_entries=$__phaser_list
+        for __phaser_entry in "${__phaser_entries[@]}"; do
+            if declare -F "$__phaser_entry" >/dev/null; then "$__phaser_entry" "$@"; else eval "$__phaser_entry"; fi
+        done
+    fi
+    return 0
+}
+
 # substituteInPlace FILE... --replace-fail A B --subst-var NAME ...
 substituteInPlace() {
     phaser std substituteInPlace -- "$@"

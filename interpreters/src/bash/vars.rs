@@ -112,6 +112,12 @@ pub(super) fn declarations(input: &PhaseInput) -> (String, Vec<String>) {
         outputs.push(format!("[{}]={}", quote(name), quote(path)));
     }
     let _ = writeln!(out, "declare -A outputs=({})", outputs.join(" "));
+    // stdenv's `prefix` defaults to $out; a shell variable, not exported.
+    if !input.attrs.contains_key("prefix") {
+        if let Some(path) = input.outputs.get("out") {
+            let _ = writeln!(out, "prefix={}", quote(path));
+        }
+    }
     if let Some(root) = source_root(input) {
         let _ = writeln!(out, "sourceRoot={}", quote(&root));
     }

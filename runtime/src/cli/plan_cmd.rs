@@ -25,6 +25,13 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
             eprintln!("phaser: no phase `{name}` in this plan");
             return 2;
         };
+        if let (phaser::order::Provenance::Default, Some(text)) = (
+            &phase.provenance,
+            phaser::standard_phase_source(&phase.name),
+        ) {
+            print!("{text}");
+            return 0;
+        }
         match &phase.body {
             Some(Body::Script(script)) => match &script.source {
                 ScriptSource::Argv(argv) => println!("{}", argv.join(" ")),
@@ -46,6 +53,7 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
                     "placedBy": p.placed_by,
                     "hooks": p.pre.iter().chain(&p.post).map(|h| json!({"name": h.name, "from": h.from})).collect::<Vec<_>>(),
                     "skipped": p.skipped,
+                    "configureStyle": configure_style(&plan, p),
                 })
             })
             .collect();
@@ -79,6 +87,9 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
         if let Some(why) = &p.skipped {
             notes.insert(0, format!("SKIPPED: {why}"));
         }
+        if let Some(style) = configure_style(&plan, p) {
+            notes.insert(0, format!("style: {style}"));
+        }
         println!(
             "{:>2}  {:width$}  {:11}  {:30}  {}",
             i + 1,
@@ -89,4 +100,18 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
         );
     }
     0
+}
+
+/// How the standard configure phase will configure, said before it runs:
+/// implicit takeovers of a phase are a nixpkgs pitfall, so the choice is shown.
+fn configure_style(plan: &Plan, phase: &phaser::ResolvedPhase) -> Option<String> {
+    if phase.name != "configure" || phase.provenance != phaser::order::Provenance::Default {
+        return None;
+    }
+    Some(match plan.attrs.get("configureStyle").and_then(|v| v.as_str()) {
+        Some(style) => format!("{style} (configureStyle)"),
+        None => String::from(
+            "autotools; cmake or meson if the source has no configure script but a CMakeLists.txt or meson.build (set configureStyle to choose)",
+        ),
+    })
 }

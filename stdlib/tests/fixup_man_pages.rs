@@ -1,0 +1,130 @@
+//! `compressManPages` through the registry.
+
+mod fixup_support;
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use fixup_support::{age, call, context, mode, mtime, old_time, write};
+use serde_json::json;
+
+fn gunzip(path: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(fs::File::open(path).unwrap())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn pages_are_gzipped_without_name_or_time_and_keep_mode_and_mtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let man1 = dir.path().join("out/share/man/man1");
+    let page = man1.join("foo.1");
+    let text = ".TH FOO 1\n.SH NAME\nfoo \\- does foo things\n".repeat(20);
+    write(&page, &text, 0o640);
+    age(&page);
+    let cx = context(dir.path(), &[]);
+    let done = call(&cx, "compressManPages", vec![json!("out")], json!({})).unwrap();
+
+    let gz = man1.join("foo.1.gz");
+    assert_eq!(done, json!({"pages": [gz], "symlinks": []}));
+    assert!(!page.exists());
+    let bytes = fs::read(&gz).unwrap();
+    // magic, deflate, no flags (so no file name), mtime 0, maximum compression, Unix.
+    assert_eq!(&bytes[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+    assert_eq!(gunzip(&gz), text.as_bytes());
+    assert_eq!(mode(&gz), 0o640);
+    assert_eq!(mtime(&gz), old_time());
+}
+
+#[test]
+fn symlinks_are_repointed_and_compressed_pages_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let man = dir.path().join("out/share/man");
+    write(&man.join("man1/bar.1"), ".TH BAR 1\n", 0o644);
+    write(&man.join("man1/old.1.gz"), b"not touched", 0o644);
+    write(&man.join("man1/old.1.xz"), b"not touched", 0o644);
+    std::os::unix::fs::symlink("bar.1", man.join("man1/foo.1")).unwrap();
+    fs::create_dir_all(man.join("man3")).unwrap();
+    std::os::unix::fs::symlink("../man1/bar.1", man.join("man3/alias.3")).unwrap();
+    std::os::unix::fs::symlink("missing.1", man.join("man1/dangling.1")).unwrap();
+    std::os::unix::fs::symlink("old.1.gz", man.join("man1/older.1.gz")).unwrap();
+
+    let cx = context(dir.path(), &[]);
+    let done = call(&cx, "compressManPages", vec![json!("out")], json!({})).unwrap();
+    assert_eq!(
+        done["symlinks"],
+        json!([man.join("man1/foo.1.gz"), man.join("man3/alias.3.gz")])
+    );
+    assert_eq!(
+        fs::read_link(man.join("man1/foo.1.gz")).unwrap(),
+        Path::new("bar.1.gz")
+    );
+    assert_eq!(
+        fs::read_link(man.join("man3/alias.3.gz")).unwrap(),
+        Path::new("../man1/bar.1.gz")
+    );
+    assert!(fs::symlink_metadata(man.join("man1/foo.1")).is_err());
+    assert_eq!(gunzip(&man.join("man3/alias.3.gz")), b".TH BAR 1\n");
+    assert_eq!(fs::read(man.join("man1/old.1.gz")).unwrap(), b"not touched");
+    assert_eq!(fs::read(man.join("man1/old.1.xz")).unwrap(), b"not touched");
+    assert_eq!(
+        fs::read_link(man.join("man1/dangling.1")).unwrap(),
+        Path::new("missing.1")
+    );
+    assert_eq!(
+        fs::read_link(man.join("man1/older.1.gz")).unwrap(),
+        Path::new("old.1.gz")
+    );
+}
+
+#[test]
+fn hard_linked_pages_stay_hard_linked() {
+    let dir = tempfile::tempdir().unwrap();
+    let man1 = dir.path().join("out/share/man/man1");
+    write(&man1.join("a.1"), ".TH A 1\n", 0o644);
+    fs::hard_link(man1.join("a.1"), man1.join("b.1")).unwrap();
+    let cx = context(dir.path(), &[]);
+    let done = call(&cx, "compressManPages", vec![json!("out")], json!({})).unwrap();
+    assert_eq!(done["pages"].as_array().unwrap().len(), 2);
+    let (a, b) = (man1.join("a.1.gz"), man1.join("b.1.gz"));
+    assert_eq!(
+        fs::metadata(&a).unwrap().ino(),
+        fs::metadata(&b).unwrap().ino()
+    );
+    assert_eq!(gunzip(&b), b".TH A 1\n");
+    assert!(!man1.join("a.1").exists() && !man1.join("b.1").exists());
+}
+
+#[test]
+fn a_symlinked_share_or_man_directory_is_left_alone() {
+    for link in ["share", "share/man"] {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        let page = if link == "share" {
+            real.join("man/man1/x.1")
+        } else {
+            real.join("man1/x.1")
+        };
+        write(&page, ".TH X 1\n", 0o644);
+        let at = dir.path().join("out").join(link);
+        fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&real, &at).unwrap();
+        let cx = context(dir.path(), &[]);
+        let done = call(&cx, "compressManPages", vec![json!("out")], json!({})).unwrap();
+        assert_eq!(done, json!({"pages": [], "symlinks": []}), "{link}");
+        assert!(page.exists(), "{link}");
+    }
+}
+
+#[test]
+fn an_output_without_man_pages_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("out/bin")).unwrap();
+    let cx = context(dir.path(), &[]);
+    let done = call(&cx, "compressManPages", vec![json!("out")], json!({})).unwrap();
+    assert_eq!(done, json!({"pages": [], "symlinks": []}));
+}
