@@ -41,7 +41,7 @@ local function argument_words(name, args)
     if math.type(key) == "integer" then count = count + 1 else named = true end
   end
   if named and count > 0 then
-    error("std." .. name .. ": give positional values or named keys, not both", 3)
+    error("std." .. name .. ": give positional values or named keys, not both", 4)
   end
   if named or count == 0 then
     return { json.encode(json.object(args)) }
@@ -51,7 +51,7 @@ local function argument_words(name, args)
     local value = args[i]
     if type(value) ~= "string" and type(value) ~= "number" then
       error("std." .. name .. ": positional values are strings or numbers; pass a table of named keys for "
-        .. type(value) .. " values", 3)
+        .. type(value) .. " values", 4)
     end
     words[#words + 1] = tostring(value)
   end
@@ -79,7 +79,11 @@ end
 
 local std = setmetatable({}, {
   __index = function(_, name)
-    return function(args) return call_std(name, args) end
+    return function(args)
+      -- Not a tail call: error levels count this frame to reach the phase's line.
+      local result = call_std(name, args)
+      return result
+    end
   end,
 })
 
@@ -90,7 +94,10 @@ if not script then
 end
 if script:sub(1, 1) ~= "/" then script = here .. "/" .. script end
 
-local ok, err = xpcall(function()
+-- The error alone, which names the phase script's file and line: the
+-- runner shows only the last lines of stderr, and a traceback would push the
+-- reason (phaser std's message just above) out of them.
+local ok, err = pcall(function()
   local input = json.decode(io.stdin:read("a"))
   _G.input, _G.std, _G.json = input, std, json
   local chunk = assert(loadfile(script))
@@ -100,7 +107,7 @@ local ok, err = xpcall(function()
     error("the phase returned a " .. type(answer) .. "; return a table like {state = {...}} or nothing", 0)
   end
   io.stdout:write(json.encode(answer), "\n")
-end, debug.traceback)
+end)
 if not ok then
   io.stderr:write(tostring(err), "\n")
   os.exit(1)
