@@ -151,6 +151,9 @@ impl Manifest {
         })?;
         let base = file.parent().unwrap_or(Path::new("."));
         let root = base.join(parsed.root.as_deref().unwrap_or("."));
+        // `/bootstrap/..` reads better as `/` in messages; a root that does
+        // not exist stays as written and every seed is reported missing.
+        let root = root.canonicalize().unwrap_or(root);
         let mut seen = BTreeSet::new();
         for seed in &parsed.files {
             check_relative(&seed.path)
@@ -225,7 +228,10 @@ impl Manifest {
             let checked = match (&seed.sha256, &seed.symlink) {
                 (Some(sha256), _) => check_file(&path, sha256),
                 (None, Some(target)) => check_link(&path, target).map(|()| 0),
-                (None, None) => unreachable!("Manifest::load requires one of them"),
+                // Manifest::load refuses this; a hand-built Manifest may not.
+                (None, None) => Err(Problem::Unreadable(
+                    "the manifest gives neither its sha256 nor its symlink target".into(),
+                )),
             };
             match checked {
                 Ok(size) => bytes += size,
