@@ -25,6 +25,9 @@ pub struct PhaseReport {
     pub interpreter: String,
     /// Wall time, hooks included.
     pub duration: Duration,
+    /// Of that, the wall time child processes were alive (make, bash, ...);
+    /// the rest is phaser's own work and in-process interpreters.
+    pub child_time: Duration,
     /// How it ended.
     pub outcome: Outcome,
 }
@@ -72,14 +75,15 @@ impl Printer {
         eprintln!("phaser: {text}");
     }
 
-    /// The closing table: phase, interpreter, time, outcome.
+    /// The closing table: phase, interpreter, time, time in child
+    /// processes, outcome; the total line adds phaser's own overhead.
     pub fn table(&self, rows: &[PhaseReport], total: Duration) {
         let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5);
         eprintln!(
             "{}",
             self.bold(&format!(
-                "{:width$}  {:11}  {:>10}  result",
-                "phase", "interpreter", "time"
+                "{:width$}  {:11}  {:>10}  {:>10}  result",
+                "phase", "interpreter", "time", "children"
             ))
         );
         for row in rows {
@@ -90,17 +94,21 @@ impl Printer {
                 Outcome::Failed => String::from("FAILED"),
             };
             eprintln!(
-                "{:width$}  {:11}  {:>10}  {result}",
+                "{:width$}  {:11}  {:>10}  {:>10}  {result}",
                 row.name,
                 row.interpreter,
-                format_duration(row.duration)
+                format_duration(row.duration),
+                format_duration(row.child_time)
             );
         }
+        let children: Duration = rows.iter().map(|r| r.child_time).sum();
         eprintln!(
-            "{:width$}  {:11}  {:>10}",
+            "{:width$}  {:11}  {:>10}  {:>10}  phaser's own time: {}",
             "total",
             "",
-            format_duration(total)
+            format_duration(total),
+            format_duration(children),
+            format_duration(total.saturating_sub(children))
         );
     }
 }

@@ -167,7 +167,7 @@ impl<'p> Runner<'p> {
             })?),
         }
         .map(Ok)
-        .unwrap_or_else(|| self.fresh_state(&build_top))?;
+        .unwrap_or_else(|| self.initial_state(&build_top))?;
         let tmpdir = PathBuf::from(
             state
                 .env
@@ -188,6 +188,7 @@ impl<'p> Runner<'p> {
                     name: phase.name.clone(),
                     interpreter: phase.interpreter(),
                     duration: Duration::ZERO,
+                    child_time: Duration::ZERO,
                     outcome: Outcome::Skipped(why.clone()),
                 });
                 state.completed.push(phase.name.clone());
@@ -198,8 +199,10 @@ impl<'p> Runner<'p> {
             self.nix_log.set_phase(&phase.name);
             crate::signals::set_running(Some(&phase.name));
             let phase_started = Instant::now();
+            let children_before = phaser_stdlib::process_group::child_wall_time();
             let result = self.run_phase(phase, index, &mut state, &build_top, &roots);
             let duration = phase_started.elapsed();
+            let child_time = phaser_stdlib::process_group::child_wall_time() - children_before;
             if result.is_err() {
                 crate::signals::wait_if_stopping();
             }
@@ -212,6 +215,7 @@ impl<'p> Runner<'p> {
                 name: phase.name.clone(),
                 interpreter: phase.interpreter(),
                 duration,
+                child_time,
                 outcome,
             });
             result?;
@@ -311,26 +315,7 @@ impl<'p> Runner<'p> {
             Some(hook) => format!("{phase}/{hook}"),
             None => phase.to_string(),
         };
-        let input = PhaseInput {
-            phase: PhaseInfo {
-                name: phase.to_string(),
-                index,
-                hook: hook.map(str::to_string),
-            },
-            attrs: state.attrs.clone(),
-            outputs: state.outputs.clone(),
-            state: state.state.clone(),
-            env: state.env.clone(),
-            paths: Paths {
-                build_top: build_top.to_path_buf(),
-                source_root: state
-                    .state
-                    .get("sourceRoot")
-                    .and_then(Value::as_str)
-                    .map(|r| build_top.join(r)),
-                cwd: state.cwd.clone(),
-            },
-        };
+        let input = phase_input(state, build_top, phase, index, hook);
         let scratch = build_top
             .join(".phaser")
             .join("tmp")
@@ -406,7 +391,8 @@ impl<'p> Runner<'p> {
         })
     }
 
-    fn fresh_state(&self, build_top: &Path) -> anyhow::Result<BuildState> {
+    /// The state before the first phase, for a build in `build_top`.
+    pub fn initial_state(&self, build_top: &Path) -> anyhow::Result<BuildState> {
         let out_dir = std::path::absolute(&self.options.out_dir)?;
         let outputs = outputs(&self.plan.attrs, &out_dir);
         if outputs
@@ -498,4 +484,34 @@ pub fn outputs(attrs: &serde_json::Map<String, Value>, out_dir: &Path) -> BTreeM
 pub fn plan_hash(source: &Value) -> String {
     let digest = Sha256::digest(serde_json::to_vec(source).unwrap_or_default());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The protocol input a phase (or one of its hooks) gets from `state`.
+pub fn phase_input(
+    state: &BuildState,
+    build_top: &Path,
+    phase: &str,
+    index: usize,
+    hook: Option<&str>,
+) -> PhaseInput {
+    PhaseInput {
+        phase: PhaseInfo {
+            name: phase.to_string(),
+            index,
+            hook: hook.map(str::to_string),
+        },
+        attrs: state.attrs.clone(),
+        outputs: state.outputs.clone(),
+        state: state.state.clone(),
+        env: state.env.clone(),
+        paths: Paths {
+            build_top: build_top.to_path_buf(),
+            source_root: state
+                .state
+                .get("sourceRoot")
+                .and_then(Value::as_str)
+                .map(|r| build_top.join(r)),
+            cwd: state.cwd.clone(),
+        },
+    }
 }

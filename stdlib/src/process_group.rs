@@ -11,9 +11,20 @@ use std::collections::BTreeSet;
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Nanoseconds children spent alive, from spawn to their guard's drop.
+static CHILD_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// The wall time spent in children started through [`spawn`] so far, so a
+/// runner can tell its own overhead (total minus this) from the build's work.
+pub fn child_wall_time() -> Duration {
+    Duration::from_nanos(CHILD_NANOS.load(Ordering::Relaxed))
+}
 
 /// Keeps a child's process group recorded; dropping it forgets the group
 /// (after the child was waited for) and kills whatever of the group is left,
@@ -21,6 +32,7 @@ static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 #[derive(Debug)]
 pub struct GroupGuard {
     pgid: i32,
+    started: Instant,
 }
 
 impl GroupGuard {
@@ -32,6 +44,8 @@ impl GroupGuard {
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
+        let nanos = self.started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+        CHILD_NANOS.fetch_add(nanos, Ordering::Relaxed);
         if let Ok(mut groups) = GROUPS.lock() {
             groups.remove(&self.pgid);
         }
@@ -46,12 +60,13 @@ impl Drop for GroupGuard {
 /// Spawns `command` as the leader of a new process group and records it.
 pub fn spawn(command: &mut Command) -> io::Result<(Child, GroupGuard)> {
     command.process_group(0);
+    let started = Instant::now();
     let child = command.spawn()?;
     let pgid = child.id() as i32;
     if let Ok(mut groups) = GROUPS.lock() {
         groups.insert(pgid);
     }
-    Ok((child, GroupGuard { pgid }))
+    Ok((child, GroupGuard { pgid, started }))
 }
 
 /// Sends `signal` to every recorded process group. Safe to call from a

@@ -141,3 +141,57 @@ pub fn describe(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A file from the Debian source cache (`PHASER_SOURCE_CACHE`, else
+/// `.cache/sources`), or a failure that says how to fetch it.
+pub fn source(file: &str) -> PathBuf {
+    let cache = std::env::var_os("PHASER_SOURCE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".cache/sources"));
+    let path = cache.join(file);
+    assert!(
+        path.exists(),
+        "{} is missing: run tests/fetch-sources (as root; tests/run does it) to download the Debian sources the tests use",
+        path.display()
+    );
+    path
+}
+
+/// Fails with how to install `tool` when it is not on PATH.
+pub fn require_tool(tool: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{tool}` is not on PATH: install it with `apt-get install {package}` (tests/run does it)"
+    );
+}
+
+/// Every file under `root` (relative path -> contents and mode), symlinks
+/// as their target, for comparing two output trees.
+pub fn tree(root: &Path) -> std::collections::BTreeMap<String, (Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("reading a directory of the tree") {
+            let path = entry.expect("a directory entry").path();
+            let meta = std::fs::symlink_metadata(&path).expect("stat");
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).unwrap();
+                files.insert(rel, (target.display().to_string().into_bytes(), 0o120000));
+            } else if meta.is_dir() {
+                files.insert(rel, (Vec::new(), meta.permissions().mode()));
+                stack.push(path);
+            } else {
+                files.insert(
+                    rel,
+                    (std::fs::read(&path).unwrap(), meta.permissions().mode()),
+                );
+            }
+        }
+    }
+    files
+}

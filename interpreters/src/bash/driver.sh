@@ -23,7 +23,9 @@ __phaser_on_err() {
 }
 
 __phaser_dump() {
-    local __phaser_n __phaser_attrs
+    # Declared-but-empty variables must not trip `set -u` here.
+    local - __phaser_n __phaser_attrs
+    set +u
     {
         printf 'cwd\0%s\0' "$PWD"
         for __phaser_n in $(compgen -e); do

@@ -162,3 +162,16 @@ fn failure_position(errors: &Path, name: &str) -> (Option<Location>, Option<Stri
         });
     (location, fields.get(2).cloned())
 }
+
+/// What a bash phase starts with, as one script: stdenv's helper functions
+/// and the package's variables for `input`. `phaser shell` sources it so an
+/// interactive shell sees exactly what a bash phase sees.
+pub fn shell_setup(input: &PhaseInput) -> String {
+    let (declarations, _) = vars::declarations(input);
+    format!("{PRELUDE}\n{declarations}")
+}
+
+/// Only the package's variables for `input` (to refresh a shell after a phase ran).
+pub fn shell_variables(input: &PhaseInput) -> String {
+    vars::declarations(input).0
+}

@@ -20,13 +20,18 @@ runHook() {
         eval "${!__phaser_hook}"
     fi
     local __phaser_list="${__phaser_hook}Hooks"
-    if [[ ${!__phaser_list@a} == *a* ]]; then
+    if declare -p "$__phaser_list" &>/dev/null && [[ ${!__phaser_list@a} == *a* ]]; then
         local -n __phaser_entries=$__phaser_list
         for __phaser_entry in "${__phaser_entries[@]}"; do
             if declare -F "$__phaser_entry" >/dev/null; then "$__phaser_entry" "$@"; else eval "$__phaser_entry"; fi
         done
     fi
     return 0
+}
+
+# The output names, as stdenv's getAllOutputNames prints them.
+getAllOutputNames() {
+    echo "${!outputs[@]}"
 }
 
 # substituteInPlace FILE... --replace-fail A B --subst-var NAME ...

@@ -1,6 +1,9 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod nix_builder;
 mod plan_cmd;
+mod shell_cmd;
+mod source_cmd;
 mod std_cmd;
 
 use std::path::PathBuf;
@@ -22,7 +25,7 @@ Examples:
 #[command(name = "phaser", version, about, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +65,48 @@ enum Command {
         #[arg(long)]
         show: Option<String>,
     },
+    /// Write the patched source: run the phases up to and including
+    /// `patch` (and any the plan places before `configure`), then copy the
+    /// source root to OUT_DIR.
+    #[command(after_help = "Example:\n  phaser source hello.json --out-dir hello-src")]
+    Source {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Where the patched tree goes (must not exist yet, or be empty).
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// Build directory (default: a fresh one under TMPDIR, removed afterwards).
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+    },
+    /// An interactive bash with the build's environment, stdenv's helpers
+    /// and the state loaded; inside, `runPhase NAME` (or `phaser phase NAME`)
+    /// runs a phase through the runner.
+    #[command(
+        after_help = "Example:\n  phaser shell hello.json --build-dir /tmp/hello --at build\n  [phaser:build] $ runPhase build"
+    )]
+    Shell {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Build directory (default: a fresh one under TMPDIR, kept afterwards).
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+        /// Run every phase before this one first (those already finished are not run again).
+        #[arg(long)]
+        at: Option<String>,
+        /// Outputs go to OUT_DIR/NAME.
+        #[arg(long, default_value = "result")]
+        out_dir: PathBuf,
+    },
+    /// Run one phase of the build `phaser shell` started (PHASER_PLAN and
+    /// NIX_BUILD_TOP name it) and update its state.
+    Phase {
+        /// The phase to run.
+        name: Option<String>,
+        /// Print the shell variables of the current state instead (for the shell to reload).
+        #[arg(long)]
+        vars: bool,
+    },
     /// Print the JSON Schema (draft 2020-12) of plans.
     Schema,
     /// Call a standard-library function (as bash phases do).
@@ -88,7 +133,10 @@ enum Command {
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return nix_builder::main();
+    };
+    match command {
         Command::Run {
             plan,
             build_dir,
@@ -105,6 +153,18 @@ pub fn main() -> i32 {
             run(&plan, build_dir, out_dir, range)
         }
         Command::Plan { plan, json, show } => plan_cmd::main(&plan, json, show.as_deref()),
+        Command::Source {
+            plan,
+            out_dir,
+            build_dir,
+        } => source_cmd::main(&plan, &out_dir, build_dir),
+        Command::Shell {
+            plan,
+            build_dir,
+            at,
+            out_dir,
+        } => shell_cmd::main(&plan, build_dir, at.as_deref(), out_dir),
+        Command::Phase { name, vars } => shell_cmd::phase(name.as_deref(), vars),
         Command::Schema => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
             0
@@ -129,7 +189,12 @@ fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, ran
     let mut options = RunOptions::new(out_dir);
     options.build_dir = build_dir;
     options.range = range;
-    let runner = Runner::new(&plan, options);
+    run_plan(&plan, options)
+}
+
+/// Runs a loaded plan, prints the closing table, and returns the exit status.
+fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
+    let runner = Runner::new(plan, options);
     let started = std::time::Instant::now();
     match runner.run() {
         Ok(report) => {

@@ -1,0 +1,67 @@
+//! `phaser` with no arguments: a Nix builder. The plan is the derivation's
+//! `.attrs.json` (`__structuredAttrs = true`), outputs are its `outputs`
+//! object, the build directory is the current one.
+
+use std::path::{Path, PathBuf};
+
+use phaser::{Plan, RunOptions};
+
+/// Where Nix put `.attrs.json`: `NIX_ATTRS_JSON_FILE` when that file
+/// exists (Nix 2.8 sets it to a host path that does not exist inside its
+/// sandbox), else `$NIX_BUILD_TOP/.attrs.json`.
+fn attrs_file() -> Option<PathBuf> {
+    let from_var = std::env::var_os("NIX_ATTRS_JSON_FILE").map(PathBuf::from);
+    let from_top = std::env::var_os("NIX_BUILD_TOP").map(|top| Path::new(&top).join(".attrs.json"));
+    [from_var, from_top]
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())
+}
+
+pub fn main() -> i32 {
+    let Some(attrs) = attrs_file() else {
+        eprintln!(
+            "phaser: no command given and no .attrs.json found (NIX_ATTRS_JSON_FILE, $NIX_BUILD_TOP/.attrs.json), so this is not a Nix build.\nRun `phaser --help` for the commands, e.g. `phaser run PLAN`."
+        );
+        return 2;
+    };
+    let plan = match Plan::load(&attrs) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("phaser: {e}");
+            return 2;
+        }
+    };
+    if !matches!(
+        plan.attrs.get("outputs"),
+        Some(serde_json::Value::Object(_))
+    ) {
+        eprintln!("phaser: {}: `outputs` is not an object of output paths; is `__structuredAttrs = true` set in the derivation?", attrs.display());
+        return 2;
+    }
+    let top = std::env::var_os("NIX_BUILD_TOP")
+        .map(PathBuf::from)
+        .or_else(|| attrs.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut options = RunOptions::new(&top);
+    options.build_dir = Some(top);
+    let status = super::run_plan(&plan, options);
+    if status == 0 {
+        create_missing_outputs(&plan);
+    }
+    status
+}
+
+/// Nix fails a build that did not create every output; an output no phase
+/// wrote to (a `dev` with nothing to hold, say) becomes an empty directory.
+fn create_missing_outputs(plan: &Plan) {
+    if let Some(serde_json::Value::Object(outputs)) = plan.attrs.get("outputs") {
+        for path in outputs.values().filter_map(|p| p.as_str()) {
+            if !Path::new(path).exists() {
+                if let Err(e) = std::fs::create_dir_all(path) {
+                    eprintln!("phaser: creating the empty output {path}: {e}");
+                }
+            }
+        }
+    }
+}

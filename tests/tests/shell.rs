@@ -1,0 +1,141 @@
+//! `phaser shell`, driven as a person would: in tmux, typing commands and
+//! reading the screen.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use phaser_tests::{phaser_bin, require_tool, workspace_root, Sandbox};
+use serde_json::json;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        require_tool("tmux", "tmux");
+        let socket = format!(
+            "phaser-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        )
+        .replace(['(', ')'], "");
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "220",
+                "-y",
+                "60",
+                command,
+            ])
+            .env("NO_COLOR", "1")
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux did not start");
+        Tmux { socket }
+    }
+
+    fn send(&self, line: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "t", line, "Enter"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "capture-pane",
+                "-p",
+                "-t",
+                "t",
+                "-S",
+                "-500",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn a_shell_at_build_runs_phases_through_the_runner() {
+    let sandbox = Sandbox::new();
+    let plan = sandbox.write_plan(&json!({
+        "pname": "demo",
+        "version": "1.0",
+        "src": workspace_root().join("tests/fixtures/demo-1.0"),
+        "makeFlags": ["DEMO_MODE=shell"]
+    }));
+    let command = format!(
+        "{} shell {} --build-dir {} --out-dir {} --at build",
+        phaser_bin().display(),
+        plan.display(),
+        sandbox.build_dir().display(),
+        sandbox.path("out").display()
+    );
+    let tmux = Tmux::start(&command);
+    tmux.wait_for("[phaser:build]");
+    tmux.send(
+        "echo \"pname=$pname flags=${makeFlags[*]} out=$out\"; type -t substituteInPlace; pwd",
+    );
+    let screen = tmux.wait_for("pname=demo flags=DEMO_MODE=shell");
+    assert!(
+        screen.contains("function"),
+        "stdenv helpers are defined: {screen}"
+    );
+    assert!(
+        screen.contains(&format!("{}/demo-1.0", sandbox.build_dir().display())),
+        "the shell starts in the source root: {screen}"
+    );
+    tmux.send("runPhase build && cat build.info && echo BUILD-$((1+1))");
+    let screen = tmux.wait_for("BUILD-2");
+    assert!(screen.contains("mode=shell extra=no"), "{screen}");
+    tmux.send("phaser phase install && ls $out/bin && echo INSTALL-$((2+2))");
+    let screen = tmux.wait_for("INSTALL-4");
+    assert!(screen.contains("demo-tool"), "{screen}");
+    tmux.send("exit");
+    let state = sandbox.state();
+    let completed: Vec<&str> = state["completed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        completed,
+        ["unpack", "patch", "configure", "build", "install"]
+    );
+}
