@@ -27,6 +27,7 @@ mod report;
 mod resume;
 mod runner;
 pub mod schema;
+pub mod seeds;
 mod signals;
 mod state;
 mod tree_manifest;

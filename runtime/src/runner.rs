@@ -142,6 +142,16 @@ impl<'p> Runner<'p> {
         rows: &mut Vec<PhaseReport>,
         build_top_out: &mut Option<PathBuf>,
     ) -> anyhow::Result<RunReport> {
+        // Seeds first: a bootstrap must not start from files it cannot vouch for.
+        if let Some(manifest) = &self.plan.seeds {
+            let seeds = crate::seeds::verify(manifest)?;
+            self.printer.note(&format!(
+                "seeds: {} files ({} bytes) match {}",
+                seeds.files,
+                seeds.bytes,
+                manifest.display()
+            ));
+        }
         let phases = order::resolve(self.plan)?;
         let build_top = self.build_top()?;
         *build_top_out = Some(build_top.clone());
