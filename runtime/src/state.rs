@@ -203,6 +203,7 @@ mod tests {
             attrs: Map::new(),
             outputs: BTreeMap::new(),
             cwd: PathBuf::from("/"),
+            plan_digest: Default::default(),
         }
     }
 
