@@ -263,33 +263,15 @@ impl<'p> Runner<'p> {
         roots: &[PathBuf],
     ) -> anyhow::Result<()> {
         let root_before = state.state.get("sourceRoot").cloned();
-        for hook in &phase.pre {
-            self.run_body(
-                &hook.body,
-                &phase.name,
-                Some(&hook.name),
-                index,
-                state,
-                build_top,
-                roots,
-            )?;
+        if phase.body.is_none() {
+            self.printer
+                .note(&format!("`{}` has no body yet: nothing to do", phase.name));
         }
-        match &phase.body {
-            Some(body) => self.run_body(body, &phase.name, None, index, state, build_top, roots)?,
-            None => self
-                .printer
-                .note(&format!("`{}` has no body yet: nothing to do", phase.name)),
-        }
-        for hook in &phase.post {
-            self.run_body(
-                &hook.body,
-                &phase.name,
-                Some(&hook.name),
-                index,
-                state,
-                build_top,
-                roots,
-            )?;
+        let pre = phase.pre.iter().map(|h| (&h.body, Some(h.name.as_str())));
+        let body = phase.body.iter().map(|b| (b, None));
+        let post = phase.post.iter().map(|h| (&h.body, Some(h.name.as_str())));
+        for (body, hook) in pre.chain(body).chain(post) {
+            self.run_body(body, &phase.name, hook, index, state, build_top, roots)?;
         }
         // As in stdenv, the move into the source root comes after the whole
         // phase: `postUnpack` still runs in the build directory and may

@@ -185,17 +185,26 @@ pub fn main() -> i32 {
 }
 
 fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, range: Range) -> i32 {
-    let plan = match Plan::load(plan) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let plan = match load_plan(plan) {
+        Ok((plan, _)) => plan,
+        Err(status) => return status,
     };
     let mut options = RunOptions::new(out_dir);
     options.build_dir = build_dir;
     options.range = range;
     run_plan(&plan, options)
+}
+
+/// Loads and resolves a plan, or prints why not and gives the exit status
+/// (2: the plan is wrong, nothing ran).
+fn load_plan(path: &std::path::Path) -> Result<(Plan, Vec<phaser::ResolvedPhase>), i32> {
+    let report = |e: phaser::PlanError| {
+        eprintln!("phaser: {e}");
+        2
+    };
+    let plan = Plan::load(path).map_err(report)?;
+    let phases = phaser::resolve_order(&plan).map_err(report)?;
+    Ok((plan, phases))
 }
 
 /// Runs a loaded plan, prints the closing table, and returns the exit status.

@@ -27,12 +27,9 @@ pub fn main() -> i32 {
         );
         return 2;
     };
-    let plan = match Plan::load(&attrs) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let plan = match super::load_plan(&attrs) {
+        Ok((plan, _)) => plan,
+        Err(status) => return status,
     };
     if !matches!(
         plan.attrs.get("outputs"),
