@@ -105,12 +105,21 @@ fn from_phase(
             state: fresh()?,
         });
     }
-    let before = &phases[i - 1].name;
+    // The phase whose end this run starts from: the one before `i`, looking
+    // past phases a gate skips (they change nothing).
+    let mut j = i - 1;
+    while j > 0
+        && phases[j].skipped.is_some()
+        && BuildState::read_boundary(build_top, j, &phases[j].name)?.is_none()
+    {
+        j -= 1;
+    }
+    let before = &phases[j].name;
     let saved = BuildState::read(build_top)?;
     let next_after_saved = saved
         .as_ref()
         .is_some_and(|s| s.completed.last() == Some(before));
-    let state = match BuildState::read_boundary(build_top, i - 1, before)? {
+    let state = match BuildState::read_boundary(build_top, j, before)? {
         Some(state) => state,
         None if next_after_saved => saved.clone().expect("checked above"),
         None => bail!(
