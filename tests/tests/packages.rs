@@ -265,3 +265,27 @@ fn libogg_with_libtool_gets_its_la_file_pruned() {
     let sections = elf_sections(&out.join("lib/libogg.so.0.8.5"));
     assert!(!sections.contains(".debug_info"), "{sections}");
 }
+
+#[test]
+fn a_meson_project_is_configured_with_meson_and_built_with_ninja() {
+    require_tool("meson", "meson");
+    require_tool("ninja", "ninja-build");
+    let sandbox = Sandbox::new();
+    let plan = json!({
+        "pname": "mesondemo",
+        "version": "1.0",
+        "src": phaser_tests::workspace_root().join("tests/fixtures/mesondemo-1.0"),
+        "doCheck": true
+    });
+    let output = build(&sandbox, &plan);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("using the meson style"), "{log}");
+    let out = sandbox.path("out/out");
+    let run = Command::new(out.join("bin/mesondemo")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "hello from meson\n");
+    assert!(out.join("share/man/man1/mesondemo.1.gz").exists());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Ok:"),
+        "meson test ran"
+    );
+}
