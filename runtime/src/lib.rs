@@ -16,6 +16,7 @@
 //! from [`phaser_stdlib`]; this crate decides what runs when, and carries
 //! each phase's answer to the next.
 
+mod atomic_file;
 mod default_phases;
 mod env;
 mod merge_patch;

@@ -3,7 +3,6 @@
 //! resumed or a single phase re-run.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -124,68 +123,9 @@ impl BuildState {
         // to an unbuffered file is hundreds of system calls.
         let mut text = serde_json::to_vec_pretty(self)?;
         text.push(b'\n');
-        let scratch = dir.join("state.json.tmp");
-        overwrite(&scratch, &text)
-            .and_then(|()| replace(&scratch, &path))
+        crate::atomic_file::write(&path, &text)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
         Ok(())
-    }
-}
-
-/// Makes `bytes` the whole content of `path`, writing over what is there
-/// rather than truncating first. Readable by the owner only, like the
-/// temporary files it replaces (the state holds the build's environment).
-fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)?;
-    let before = file.metadata()?.len();
-    file.write_all(bytes)?;
-    // Cut only what is left of a longer old content: a truncate to the
-    // same length still costs ext4 a pass over the file's blocks.
-    if before > bytes.len() as u64 {
-        file.set_len(bytes.len() as u64)?;
-    }
-    Ok(())
-}
-
-/// Puts `scratch` where `path` is, atomically. Where `path` exists (every
-/// write but the first) and the system can, the two swap names
-/// (`renameat2(RENAME_EXCHANGE)`, Linux 3.15+), so the scratch file lives
-/// on to be overwritten next time; otherwise a plain rename.
-fn replace(scratch: &Path, path: &Path) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    if exchange(scratch, path).is_ok() {
-        return Ok(());
-    }
-    std::fs::rename(scratch, path)
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
-    let (a, b) = (c(a)?, c(b)?);
-    // SAFETY: two valid NUL-terminated paths, resolved from the current
-    // directory (they are absolute here anyway).
-    let done = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if done == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
     }
 }
 

@@ -9,7 +9,6 @@
 //! files, so the user can re-run from an earlier phase instead.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -105,13 +104,9 @@ impl TreeManifest {
 
     /// Writes the manifest atomically to `path`.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let dir = path.parent().context("a manifest path has a parent")?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer(std::io::BufWriter::new(&mut tmp), self)?;
-        tmp.flush()?;
-        tmp.persist(path)
-            .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;
-        Ok(())
+        let bytes = serde_json::to_vec(self)?;
+        crate::atomic_file::write(path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// Reads a manifest written by [`TreeManifest::write`].
