@@ -18,6 +18,7 @@
 
 mod default_phases;
 mod env;
+pub mod handoff;
 mod merge_patch;
 mod nix_log;
 pub mod order;
@@ -26,6 +27,7 @@ mod report;
 mod runner;
 pub mod schema;
 mod signals;
+pub mod split;
 mod state;
 
 pub use default_phases::source as standard_phase_source;
