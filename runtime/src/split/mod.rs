@@ -284,7 +284,8 @@ fn header(plan: &Plan, order: &[ResolvedPhase], steps: &[Step], warnings: &[Stri
          # Each derivation runs one phase on the previous one's result: its outputs,\n\
          # and its build tree (the extra output `{TREE_OUTPUT}`, copied back to /build),\n\
          # with the previous output paths rewritten to its own (all have the same length).\n\
-         # The last derivation has the plan's outputs only.\n\
+         # The last derivation has the plan's outputs only. A path a compiler stored\n\
+         # in pieces, or one in a compressed file, escapes the rewriting (see README).\n\
          #\n\
          #   nix-build phases.nix    the whole build\n\
          #   nix-build phases.nix -A phases.{example}.{TREE_OUTPUT}    up to {example}: result/build is its tree\n\

@@ -230,3 +230,49 @@ fn gated_off_first_phases_ride_with_the_first_that_runs() {
         ("configure", "unpack", "configure")
     );
 }
+
+#[test]
+fn the_builder_takes_its_settings_out_of_the_plan() {
+    let mut from_nix = plan(json!({
+        "pname": "hello", "version": "2.10",
+        "outputs": {"out": "/nix/store/a-hello-2.10", "phaserTree": "/nix/store/b-hello-2.10-phaserTree"},
+        "phaserSplit": {
+            "phase": "fixup", "from": "fixup", "to": "dist",
+            "previous": {"out": "/nix/store/c-hello-2.10", "phaserTree": "/nix/store/d-hello-2.10-phaserTree"}
+        }
+    }));
+    let split = SplitBuild::take(&mut from_nix)
+        .unwrap()
+        .expect("a split build");
+    assert_eq!(
+        (split.phase.as_str(), split.from.as_str(), split.to.as_str()),
+        ("fixup", "fixup", "dist")
+    );
+    assert_eq!(
+        split.tree.as_deref(),
+        Some("/nix/store/b-hello-2.10-phaserTree")
+    );
+    assert_eq!(
+        split.previous["phaserTree"],
+        "/nix/store/d-hello-2.10-phaserTree"
+    );
+    // The phases see the package's own attributes and outputs only.
+    assert!(!from_nix.attrs.contains_key(SPLIT_ATTR));
+    assert_eq!(
+        from_nix.attrs["outputs"],
+        json!({"out": "/nix/store/a-hello-2.10"})
+    );
+    // An ordinary build has nothing to take.
+    let mut whole = plan(json!({"pname": "x", "outputs": {"out": "/o"}}));
+    assert!(SplitBuild::take(&mut whole).unwrap().is_none());
+}
+
+#[test]
+fn a_malformed_split_attribute_says_to_regenerate() {
+    let mut attrs = plan(json!({"pname": "x", "phaserSplit": {"phase": 3}}));
+    let err = SplitBuild::take(&mut attrs).unwrap_err().to_string();
+    assert!(
+        err.contains("phaserSplit.phase") && err.contains("phaser split"),
+        "{err}"
+    );
+}
