@@ -23,23 +23,29 @@ mod merge_patch;
 mod nix_log;
 pub mod order;
 pub mod plan;
+mod plan_digest;
 mod report;
+mod resume;
 mod runner;
 pub mod schema;
+pub mod seeds;
 mod signals;
 pub mod split;
 mod state;
+mod tree_manifest;
 
 pub use default_phases::source as standard_phase_source;
 pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
 pub use plan::{Placement, Plan, PlanError};
+pub use plan_digest::PlanDigest;
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
 pub use runner::{
     outputs, phase_input, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner,
 };
 pub use state::{BuildState, STATE_VERSION};
+pub use tree_manifest::{Restored, TreeManifest};
 
 pub use phaser_interpreters as interpreters;
 pub use phaser_stdlib as stdlib;

@@ -26,6 +26,9 @@ pub enum Range {
     All,
     /// Only this phase, starting from the state the build directory holds.
     Only(String),
+    /// After the last finished phase of the build in the build directory,
+    /// with the tree put back the way that phase left it.
+    Resume,
     /// From `from` (default: the first) to `to` (default: the last), both included.
     Span {
         /// First phase to run.
@@ -139,25 +142,43 @@ impl<'p> Runner<'p> {
         rows: &mut Vec<PhaseReport>,
         build_top_out: &mut Option<PathBuf>,
     ) -> anyhow::Result<RunReport> {
+        // Seeds first: a bootstrap must not start from files it cannot vouch for.
+        if let Some(manifest) = &self.plan.seeds {
+            let seeds = crate::seeds::verify(manifest)?;
+            self.printer.note(&format!(
+                "seeds: {} files ({} bytes) match {}",
+                seeds.files,
+                seeds.bytes,
+                manifest.display()
+            ));
+        }
         let phases = order::resolve(self.plan)?;
         let build_top = self.build_top()?;
         *build_top_out = Some(build_top.clone());
-        let (first, last) = self.selection(&phases)?;
-        let mut state = match self.options.range {
-            Range::All => None,
-            _ if first == 0 => BuildState::read(&build_top)?,
-            _ => Some(BuildState::read(&build_top)?.ok_or_else(|| {
-                anyhow!(
-                    "{} has no state file: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {}`)",
-                    build_top.display(),
-                    phases[first].name,
-                    build_top.display(),
-                    phases[first - 1].name
-                )
-            })?),
+        // Whatever a killed earlier run left running must not write into
+        // the tree while this run restores or uses it.
+        let groups = build_top.join(".phaser").join("groups");
+        phaser_stdlib::process_group::kill_recorded(&groups);
+        phaser_stdlib::process_group::record_groups_in(Some(groups));
+        let digest = crate::plan_digest::PlanDigest::of(self.plan, &phases);
+        let crate::resume::Start {
+            first,
+            last,
+            mut state,
+        } = crate::resume::start(&self.options.range, &phases, &digest, &build_top, || {
+            self.initial_state(&build_top)
+        })?;
+        state.plan_digest = digest;
+        let tree_roots: Vec<PathBuf> = std::iter::once(build_top.clone())
+            .chain(state.outputs.values().map(PathBuf::from))
+            .collect();
+        if state.completed.is_empty() {
+            // A build killed in its first phase can still be resumed.
+            state.write(&build_top).context("writing the build state")?;
+            crate::tree_manifest::TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
+                .and_then(|m| m.write(&crate::resume::manifest_path(&build_top)))
+                .context("recording the tree for a resume")?;
         }
-        .map(Ok)
-        .unwrap_or_else(|| self.initial_state(&build_top))?;
         let tmpdir = PathBuf::from(
             state
                 .env
@@ -183,6 +204,7 @@ impl<'p> Runner<'p> {
                 });
                 state.completed.push(phase.name.clone());
                 state.write(&build_top)?;
+                state.write_boundary(&build_top, index, &phase.name)?;
                 continue;
             }
             self.printer.header(index, total, &phase.name, &detail);
@@ -211,6 +233,10 @@ impl<'p> Runner<'p> {
             result?;
             state.completed.push(phase.name.clone());
             state.write(&build_top).context("writing the build state")?;
+            state.write_boundary(&build_top, index, &phase.name)?;
+            crate::tree_manifest::TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
+                .and_then(|m| m.write(&crate::resume::manifest_path(&build_top)))
+                .context("recording the tree for a resume")?;
             crate::signals::set_running(None);
         }
         let report = RunReport {
@@ -237,33 +263,15 @@ impl<'p> Runner<'p> {
         roots: &[PathBuf],
     ) -> anyhow::Result<()> {
         let root_before = state.state.get("sourceRoot").cloned();
-        for hook in &phase.pre {
-            self.run_body(
-                &hook.body,
-                &phase.name,
-                Some(&hook.name),
-                index,
-                state,
-                build_top,
-                roots,
-            )?;
+        if phase.body.is_none() {
+            self.printer
+                .note(&format!("`{}` has no body yet: nothing to do", phase.name));
         }
-        match &phase.body {
-            Some(body) => self.run_body(body, &phase.name, None, index, state, build_top, roots)?,
-            None => self
-                .printer
-                .note(&format!("`{}` has no body yet: nothing to do", phase.name)),
-        }
-        for hook in &phase.post {
-            self.run_body(
-                &hook.body,
-                &phase.name,
-                Some(&hook.name),
-                index,
-                state,
-                build_top,
-                roots,
-            )?;
+        let pre = phase.pre.iter().map(|h| (&h.body, Some(h.name.as_str())));
+        let body = phase.body.iter().map(|b| (b, None));
+        let post = phase.post.iter().map(|h| (&h.body, Some(h.name.as_str())));
+        for (body, hook) in pre.chain(body).chain(post) {
+            self.run_body(body, &phase.name, hook, index, state, build_top, roots)?;
         }
         // As in stdenv, the move into the source root comes after the whole
         // phase: `postUnpack` still runs in the build directory and may
@@ -341,46 +349,6 @@ impl<'p> Runner<'p> {
         Ok(dir.canonicalize()?)
     }
 
-    /// The first and last index of the selected phases.
-    fn selection(&self, phases: &[ResolvedPhase]) -> anyhow::Result<(usize, usize)> {
-        let find = |name: &str| -> anyhow::Result<usize> {
-            let wanted = crate::plan::normalize_phase_name(name);
-            phases.iter().position(|p| p.name == wanted).ok_or_else(|| {
-                anyhow!(
-                    "no phase named `{name}` in this plan; the phases are {}",
-                    phases
-                        .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-        };
-        if phases.is_empty() {
-            bail!("the plan has no phases to run");
-        }
-        let last = phases.len() - 1;
-        Ok(match &self.options.range {
-            Range::All => (0, last),
-            Range::Only(name) => {
-                let i = find(name)?;
-                (i, i)
-            }
-            Range::Span { from, to } => {
-                let first = from.as_deref().map(find).transpose()?.unwrap_or(0);
-                let end = to.as_deref().map(find).transpose()?.unwrap_or(last);
-                if end < first {
-                    bail!(
-                        "--to {} comes before --from {} in the phase order",
-                        phases[end].name,
-                        phases[first].name
-                    );
-                }
-                (first, end)
-            }
-        })
-    }
-
     /// The state before the first phase, for a build in `build_top`.
     pub fn initial_state(&self, build_top: &Path) -> anyhow::Result<BuildState> {
         let out_dir = std::path::absolute(&self.options.out_dir)?;
@@ -407,6 +375,7 @@ impl<'p> Runner<'p> {
             attrs,
             outputs,
             cwd: build_top.to_path_buf(),
+            plan_digest: Default::default(),
         })
     }
 }

@@ -16,7 +16,7 @@
 //! Peak RSS is of the whole process: phaser's child (the bench binary with
 //! the registry, a few MiB before the call) and `bash -c 'sed ...'`.
 //!
-//! The unpack row uses `hello-2.10.orig.tar.gz` from `PHASER_SOURCE_CACHE`
+//! The unpack row uses `hello_2.10.orig.tar.gz` from `PHASER_SOURCE_CACHE`
 //! (else `<workspace>/.cache/sources`) and says so when it had to generate
 //! a similar tarball instead. A function missing from the registry is
 //! reported as "not available". Each call tries argument shapes in order,
@@ -111,9 +111,9 @@ fn main() {
     let (tarball, cached) = inputs::hello_tarball(work.path());
     let spec = Spec {
         label: if cached {
-            String::from("unpack hello-2.10.orig.tar.gz")
+            String::from("unpack hello_2.10.orig.tar.gz")
         } else {
-            String::from("unpack generated hello-like .tar.gz (hello-2.10.orig.tar.gz not cached)")
+            String::from("unpack generated hello-like .tar.gz (hello_2.10.orig.tar.gz not cached)")
         },
         function: "unpack",
         runs,

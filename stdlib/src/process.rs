@@ -9,6 +9,7 @@ mod quote;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -94,11 +95,15 @@ pub fn run(cx: &Context, opts: &RunOptions) -> Result<RunOutput> {
         .env_clear()
         .envs(&env)
         .current_dir(&cwd)
-        .stdin(if opts.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        // Without /dev (a bootstrap chroot) there is no /dev/null to open:
+        // a pipe closed right after the spawn gives the same empty input.
+        .stdin(
+            if opts.stdin.is_some() || !Path::new("/dev/null").exists() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            },
+        )
         .stdout(if opts.capture {
             Stdio::piped()
         } else {

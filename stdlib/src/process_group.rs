@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -57,14 +58,65 @@ impl Drop for GroupGuard {
     }
 }
 
+/// Where the process groups of the running build are also written down, so
+/// a later `--resume` can stop what a `kill -9`ed runner left running.
+static RECORD: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Also appends every new process group id to `path` (one per line).
+pub fn record_groups_in(path: Option<PathBuf>) {
+    if let Ok(mut record) = RECORD.lock() {
+        *record = path;
+    }
+}
+
+/// Kills the process groups listed in a record file from an earlier run
+/// (whatever of them still exists), then empties the file.
+pub fn kill_recorded(path: &Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    for pgid in text
+        .lines()
+        .filter_map(|l| l.trim().parse::<i32>().ok())
+        .filter(|p| *p > 1)
+    {
+        // SAFETY: kill(2) with a negative pid; ids come from our own record.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+    let _ = std::fs::write(path, "");
+}
+
 /// Spawns `command` as the leader of a new process group and records it.
+/// The child also dies with the runner (`PR_SET_PDEATHSIG`), so a `kill
+/// -9` of phaser does not leave its `make` writing into the tree.
 pub fn spawn(command: &mut Command) -> io::Result<(Child, GroupGuard)> {
     command.process_group(0);
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let started = Instant::now();
     let child = command.spawn()?;
     let pgid = child.id() as i32;
     if let Ok(mut groups) = GROUPS.lock() {
         groups.insert(pgid);
+    }
+    if let Ok(record) = RECORD.lock() {
+        if let Some(path) = record.as_ref() {
+            use std::io::Write;
+            if let Ok(mut file) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                let _ = writeln!(file, "{pgid}");
+            }
+        }
     }
     Ok((child, GroupGuard { pgid, started }))
 }

@@ -7,6 +7,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+// The bootstrap's seed chroot and static phaser, kept in their own module.
+pub mod bootstrap;
+
 /// The workspace root (where `Cargo.toml` with `[workspace]` is).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -211,6 +214,11 @@ impl NixStore {
     /// same new store at once trip over each other.
     pub fn new(root: PathBuf) -> NixStore {
         require_tool("nix-build", "nix-bin");
+        let conf = std::fs::read_to_string("/etc/nix/nix.conf").unwrap_or_default();
+        assert!(
+            conf.contains("written by phaser's tests/setup-nix"),
+            "/etc/nix/nix.conf is not set up for the tests: run tests/setup-nix as root (tests/run does)"
+        );
         let store = NixStore { root };
         let output = store
             .command("nix-store")
@@ -314,24 +322,12 @@ pub fn derivations_to_build(nix_stderr: &str) -> Vec<String> {
     found
 }
 
-/// A copy of the phaser under test in `dir` without debug info, for Nix to
-/// run as the builder: Nix copies its builder into the store (and to
-/// remote builders), and the debug info is most of a debug binary.
+/// The static phaser (bootstrap/build-static-phaser) copied into `dir`, for
+/// Nix to run as the builder: it needs no library from the builder machine,
+/// and Nix copies it into the store (and to remote builders) by its path.
 pub fn phaser_for_nix(dir: &Path) -> PathBuf {
-    require_tool("strip", "binutils");
     let copy = dir.join("phaser");
-    let status = Command::new("strip")
-        .arg("--strip-debug")
-        .arg(phaser_bin())
-        .arg("-o")
-        .arg(&copy)
-        .status()
-        .expect("running strip");
-    assert!(
-        status.success(),
-        "strip --strip-debug {} failed",
-        phaser_bin().display()
-    );
+    std::fs::copy(bootstrap::static_phaser(), &copy).expect("copying the static phaser");
     copy
 }
 

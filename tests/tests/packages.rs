@@ -219,3 +219,73 @@ fn hello_with_man_and_info_outputs() {
     assert!(out.join("bin/hello").exists());
     assert!(!out.join("share/man").exists() && !out.join("share/info").exists());
 }
+
+#[test]
+fn libogg_with_libtool_gets_its_la_file_pruned() {
+    let sandbox = Sandbox::new();
+    let plan = json!({
+        "pname": "libogg",
+        "version": "1.3.5",
+        "src": source("libogg_1.3.5.orig.tar.xz"),
+        "outputs": ["out", "dev", "doc"],
+        "enableParallelBuilding": true,
+        // A library dependency, so libtool writes a non-empty dependency_libs.
+        "env": {"LIBS": "-lm"}
+    });
+    let output = build(&sandbox, &plan);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("--disable-static"),
+        "libtool's configure gets --disable-static: {log}"
+    );
+    let out = sandbox.path("out/out");
+    let built =
+        std::fs::read_to_string(sandbox.build_dir().join("libogg-1.3.5/src/libogg.la")).unwrap();
+    assert!(
+        built.contains("dependency_libs=' -lm'"),
+        "libtool recorded the dependency: {built}"
+    );
+    let la = std::fs::read_to_string(out.join("lib/libogg.la")).expect("the .la file stays");
+    assert!(la.contains("old_library=''"), "{la}");
+    assert!(
+        la.lines().any(|l| l.starts_with("dependency_libs='' ")),
+        "dependency_libs emptied: {la}"
+    );
+    assert!(!out.join("lib/libogg.a").exists(), "no static library");
+    assert!(
+        sandbox.path("out/dev/include/ogg/ogg.h").exists(),
+        "headers go to dev"
+    );
+    assert!(
+        sandbox.path("out/dev/lib/pkgconfig/ogg.pc").exists(),
+        "pkg-config goes to dev"
+    );
+    assert!(sandbox.path("out/doc/share/doc").is_dir(), "docs go to doc");
+    assert!(!out.join("share/doc").exists());
+    let sections = elf_sections(&out.join("lib/libogg.so.0.8.5"));
+    assert!(!sections.contains(".debug_info"), "{sections}");
+}
+
+#[test]
+fn a_meson_project_is_configured_with_meson_and_built_with_ninja() {
+    require_tool("meson", "meson");
+    require_tool("ninja", "ninja-build");
+    let sandbox = Sandbox::new();
+    let plan = json!({
+        "pname": "mesondemo",
+        "version": "1.0",
+        "src": phaser_tests::workspace_root().join("tests/fixtures/mesondemo-1.0"),
+        "doCheck": true
+    });
+    let output = build(&sandbox, &plan);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("using the meson style"), "{log}");
+    let out = sandbox.path("out/out");
+    let run = Command::new(out.join("bin/mesondemo")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "hello from meson\n");
+    assert!(out.join("share/man/man1/mesondemo.1.gz").exists());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Ok:"),
+        "meson test ran"
+    );
+}

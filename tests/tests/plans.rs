@@ -123,5 +123,5 @@ fn only_from_and_to_run_parts_of_the_order() {
     let output = fresh.run(&plan, &["--from", "b"]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("has no state file: run the phases before `b` first"));
+        .contains("has no state after `a`: run the phases before `b` first"));
 }

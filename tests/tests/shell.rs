@@ -66,6 +66,23 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Waits until the prompt has been shown `count` times: the shell is
+    /// ready for the next command (typing ahead of it is racy in a pty).
+    fn wait_for_prompt(&self, count: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let screen = self.screen();
+            if screen.matches("[phaser:build]").count() >= count {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for prompt {count}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn wait_for(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -107,7 +124,7 @@ fn a_shell_at_build_runs_phases_through_the_runner() {
         sandbox.path("out").display()
     );
     let tmux = Tmux::start(&command);
-    tmux.wait_for("[phaser:build]");
+    tmux.wait_for_prompt(1);
     tmux.send(
         "echo \"pname=$pname flags=${makeFlags[*]} out=$out\"; type -t substituteInPlace; pwd",
     );
@@ -120,12 +137,15 @@ fn a_shell_at_build_runs_phases_through_the_runner() {
         screen.contains(&format!("{}/demo-1.0", sandbox.build_dir().display())),
         "the shell starts in the source root: {screen}"
     );
+    tmux.wait_for_prompt(2);
     tmux.send("runPhase build && cat build.info && echo BUILD-$((1+1))");
     let screen = tmux.wait_for("BUILD-2");
     assert!(screen.contains("mode=shell extra=no"), "{screen}");
+    tmux.wait_for_prompt(3);
     tmux.send("phaser phase install && ls $out/bin && echo INSTALL-$((2+2))");
     let screen = tmux.wait_for("INSTALL-4");
     assert!(screen.contains("demo-tool"), "{screen}");
+    tmux.wait_for_prompt(4);
     tmux.send("exit");
     let state = sandbox.state();
     let completed: Vec<&str> = state["completed"]

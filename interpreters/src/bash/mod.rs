@@ -68,7 +68,8 @@ impl Interpreter for BashInterpreter {
 
         let script_path = match &script.source {
             ScriptSource::Inline(text) => {
-                std::fs::write(file("script.sh"), text).map_err(|e| io("writing the script", e))?;
+                overwrite(&file("script.sh"), text.as_bytes())
+                    .map_err(|e| io("writing the script", e))?;
                 file("script.sh")
             }
             ScriptSource::File(path) => path.clone(),
@@ -85,7 +86,7 @@ impl Interpreter for BashInterpreter {
             ("vars.sh", declarations.as_bytes()),
             ("prelude.sh", PRELUDE.as_bytes()),
         ] {
-            std::fs::write(file(name), bytes).map_err(|e| io("writing the phase's files", e))?;
+            overwrite(&file(name), bytes).map_err(|e| io("writing the phase's files", e))?;
         }
         for stale in ["answer.json", "dump", "errors"] {
             let _ = std::fs::remove_file(file(stale));
@@ -143,6 +144,29 @@ impl Interpreter for BashInterpreter {
     }
 }
 
+/// Makes `bytes` the whole content of `path` by writing over what is there
+/// and then cutting it to length, not by truncating it first as
+/// `std::fs::write` does: ext4 answers a truncate-to-zero followed by a
+/// write with an immediate flush of the file (its `auto_da_alloc`
+/// heuristic), which costs milliseconds per file on a busy disk, and these
+/// scratch files are rewritten for every phase.
+fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    let before = file.metadata()?.len();
+    file.write_all(bytes)?;
+    // Cut only what is left of a longer old content: a truncate to the
+    // same length still costs ext4 a pass over the file's blocks.
+    if before > bytes.len() as u64 {
+        file.set_len(bytes.len() as u64)?;
+    }
+    Ok(())
+}
+
 /// Where the driver's ERR trap saw the first failure: the script line and the command.
 fn failure_position(errors: &Path, name: &str) -> (Option<Location>, Option<String>) {
     let Ok(bytes) = std::fs::read(errors) else {
@@ -174,4 +198,72 @@ pub fn shell_setup(input: &PhaseInput) -> String {
 /// Only the package's variables for `input` (to refresh a shell after a phase ran).
 pub fn shell_variables(input: &PhaseInput) -> String {
     vars::declarations(input).0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::{Paths, PhaseInfo};
+
+    /// Runs `source` as a bash phase with `attrs`, in a fresh directory.
+    fn run(source: &str, attrs: serde_json::Value) -> Result<Answer, PhaseError> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = BTreeMap::new();
+        env.insert("PATH".to_string(), "/usr/bin:/bin".to_string());
+        env.insert("KEEP".to_string(), "1".to_string());
+        let input = PhaseInput {
+            phase: PhaseInfo {
+                name: "build".into(),
+                index: 0,
+                hook: None,
+            },
+            attrs: attrs.as_object().cloned().unwrap(),
+            outputs: BTreeMap::new(),
+            state: serde_json::Map::new(),
+            env,
+            paths: Paths {
+                build_top: dir.path().to_path_buf(),
+                source_root: None,
+                cwd: dir.path().to_path_buf(),
+            },
+        };
+        let roots = vec![dir.path().to_path_buf()];
+        let invocation = Invocation {
+            label: "build",
+            roots: &roots,
+            scratch: &dir.path().join("scratch"),
+        };
+        let script = Script::inline(Language::Bash, source, "test.sh");
+        BashInterpreter::new(Path::new("phaser")).run(&script, &input, &invocation)
+    }
+
+    #[test]
+    fn changes_become_the_answer_even_with_empty_lists_and_a_changed_ifs() {
+        let answer = run(
+            "IFS=:; configureFlags+=(--with-x); export NEW=yes; unset KEEP; dontStrip=1",
+            json!({"configureFlags": [], "patches": [], "doCheck": false}),
+        )
+        .unwrap();
+        assert_eq!(
+            answer.attrs,
+            Some(json!({"configureFlags": ["--with-x"], "dontStrip": true}))
+        );
+        assert_eq!(answer.env, Some(json!({"NEW": "yes", "KEEP": null})));
+    }
+
+    #[test]
+    fn a_script_that_does_nothing_answers_nothing() {
+        let answer = run(":", json!({"patches": [], "name": "x"})).unwrap();
+        assert_eq!(answer, Answer::default());
+    }
+
+    #[test]
+    fn exit_in_a_phase_body_is_reported() {
+        let err = run("exit 0", json!({})).unwrap_err().to_string();
+        assert!(err.contains("`exit`"), "{err}");
+    }
 }

@@ -45,8 +45,12 @@ enum Command {
         #[arg(long, default_value = "result")]
         out_dir: PathBuf,
         /// Run only this phase, from the state in --build-dir.
-        #[arg(long, conflicts_with_all = ["from", "to"])]
+        #[arg(long, conflicts_with_all = ["from", "to", "resume"])]
         only: Option<String>,
+        /// Continue the build in --build-dir after its last finished phase,
+        /// with the tree put back the way that phase left it.
+        #[arg(long, requires = "build_dir", conflicts_with_all = ["from", "to"])]
+        resume: bool,
         /// First phase to run (needs the state of the phases before it in --build-dir).
         #[arg(long)]
         from: Option<String>,
@@ -156,10 +160,12 @@ pub fn main() -> i32 {
             build_dir,
             out_dir,
             only,
+            resume,
             from,
             to,
         } => {
             let range = match (only, from, to) {
+                _ if resume => Range::Resume,
                 (Some(only), _, _) => Range::Only(only),
                 (None, None, None) => Range::All,
                 (None, from, to) => Range::Span { from, to },
@@ -194,17 +200,26 @@ pub fn main() -> i32 {
 }
 
 fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, range: Range) -> i32 {
-    let plan = match Plan::load(plan) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let plan = match load_plan(plan) {
+        Ok((plan, _)) => plan,
+        Err(status) => return status,
     };
     let mut options = RunOptions::new(out_dir);
     options.build_dir = build_dir;
     options.range = range;
     run_plan(&plan, options)
+}
+
+/// Loads and resolves a plan, or prints why not and gives the exit status
+/// (2: the plan is wrong, nothing ran).
+fn load_plan(path: &std::path::Path) -> Result<(Plan, Vec<phaser::ResolvedPhase>), i32> {
+    let report = |e: phaser::PlanError| {
+        eprintln!("phaser: {e}");
+        2
+    };
+    let plan = Plan::load(path).map_err(report)?;
+    let phases = phaser::resolve_order(&plan).map_err(report)?;
+    Ok((plan, phases))
 }
 
 /// Runs a loaded plan, prints the closing table, and returns the exit status.

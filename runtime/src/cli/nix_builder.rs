@@ -22,18 +22,17 @@ fn attrs_file() -> Option<PathBuf> {
 }
 
 pub fn main() -> i32 {
+    // Nix gives the builder a terminal but keeps its log in a file.
+    std::env::set_var("NO_COLOR", "1");
     let Some(attrs) = attrs_file() else {
         eprintln!(
             "phaser: no command given and no .attrs.json found (NIX_ATTRS_JSON_FILE, $NIX_BUILD_TOP/.attrs.json), so this is not a Nix build.\nRun `phaser --help` for the commands, e.g. `phaser run PLAN`."
         );
         return 2;
     };
-    let mut plan = match Plan::load(&attrs) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let mut plan = match super::load_plan(&attrs) {
+        Ok((plan, _)) => plan,
+        Err(status) => return status,
     };
     if !matches!(
         plan.attrs.get("outputs"),

@@ -5,19 +5,9 @@ use phaser::{interpreters::ScriptSource, Plan};
 use serde_json::json;
 
 pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
-    let plan = match Plan::load(path) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
-    };
-    let phases = match phaser::resolve_order(&plan) {
-        Ok(phases) => phases,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let (plan, phases) = match super::load_plan(path) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
     };
     if let Some(name) = show {
         let wanted = phaser::plan::normalize_phase_name(name);

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use phaser::{BuildState, Plan, Range, RunOptions, Runner};
+use phaser::{BuildState, Range, RunOptions, Runner};
 
 /// The variables that tie a shell to its build.
 const PLAN_VAR: &str = "PHASER_PLAN";
@@ -17,12 +17,9 @@ pub fn main(
     out_dir: PathBuf,
 ) -> i32 {
     let plan_path = std::path::absolute(plan_path).unwrap_or_else(|_| plan_path.to_path_buf());
-    let plan = match Plan::load(&plan_path) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let (plan, phases) = match super::load_plan(&plan_path) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
     };
     let build_dir = match build_dir {
         Some(dir) => dir,
@@ -43,13 +40,6 @@ pub fn main(
     options.build_dir = Some(build_dir.clone());
 
     // Run what comes before --at, unless an earlier run already did.
-    let phases = match phaser::resolve_order(&plan) {
-        Ok(phases) => phases,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
-    };
     let saved = BuildState::read(&build_dir).ok().flatten();
     if let Some(at) = at {
         let wanted = phaser::plan::normalize_phase_name(at);
@@ -168,12 +158,9 @@ pub fn phase(name: Option<&str>, vars: bool) -> i32 {
         eprintln!("phaser phase: {PLAN_VAR} and {BUILD_VAR} are not set: run it inside `phaser shell PLAN`");
         return 2;
     };
-    let plan = match Plan::load(Path::new(&plan_path)) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let plan = match super::load_plan(Path::new(&plan_path)) {
+        Ok((plan, _)) => plan,
+        Err(status) => return status,
     };
     let build_dir = PathBuf::from(build_dir);
     if vars {

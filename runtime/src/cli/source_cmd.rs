@@ -2,23 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use phaser::{Plan, Range, RunOptions, Runner};
+use phaser::{Range, RunOptions, Runner};
 use serde_json::Value;
 
 pub fn main(plan_path: &Path, out_dir: &Path, build_dir: Option<PathBuf>) -> i32 {
-    let plan = match Plan::load(plan_path) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
-    };
-    let phases = match phaser::resolve_order(&plan) {
-        Ok(phases) => phases,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+    let (plan, phases) = match super::load_plan(plan_path) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
     };
     // Everything before `configure`; without a configure phase, up to `patch`.
     let last = match phases.iter().position(|p| p.name == "configure") {

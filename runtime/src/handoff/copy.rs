@@ -34,7 +34,7 @@ struct Entry {
 pub(super) type MetaFor<'a> = &'a dyn Fn(&Path, Meta) -> Meta;
 
 /// Copies the tree at `from` (a directory, file or symlink) to `to`,
-/// rewriting contents and symlink targets; skips top-level names in `skip`.
+/// rewriting contents and symlink targets; skips the relative paths in `skip`.
 /// `to` may exist: it is merged into. With `meta_for`, every copied entry
 /// gets the mode and mtime it picks. Returns every entry copied (relative
 /// path, source metadata), parents before children.
@@ -96,10 +96,8 @@ pub(super) fn copy_tree(
 fn walk(from: &Path, skip: &[&str]) -> anyhow::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let walk = walkdir::WalkDir::new(from).into_iter().filter_entry(|e| {
-        !(e.depth() == 1
-            && skip
-                .iter()
-                .any(|s| e.file_name().as_bytes() == s.as_bytes()))
+        let rel = e.path().strip_prefix(from).unwrap_or(e.path());
+        !skip.iter().any(|s| rel == Path::new(s))
     });
     for entry in walk {
         let entry = entry.with_context(|| format!("reading {}", from.display()))?;

@@ -41,9 +41,18 @@ pub use rewrite::Rewrites;
 pub const TREE_BUILD_DIR: &str = "build";
 /// The manifest's file name inside the tree output.
 pub const MANIFEST_FILE: &str = "manifest";
-/// Files Nix writes into the build directory for the current build only:
-/// never carried (the next build has its own).
-pub const NOT_CARRIED: &[&str] = &[".attrs.json", ".attrs.sh"];
+/// Paths (relative to the build directory) that belong to the current
+/// build only and are never carried: the files Nix writes for this
+/// derivation (the next has its own), the process groups this run started
+/// (the runner SIGKILLs recorded groups before it starts, and these ids
+/// mean other processes on another machine or in another sandbox), and the
+/// resume manifest (inode numbers of this file system).
+pub const NOT_CARRIED: &[&str] = &[
+    ".attrs.json",
+    ".attrs.sh",
+    ".phaser/groups",
+    ".phaser/tree.json",
+];
 
 /// What one direction of a hand-off moved.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

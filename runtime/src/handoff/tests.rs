@@ -63,6 +63,10 @@ fn a_tree_and_outputs_survive_the_store_under_new_paths() {
     // The first phase's build directory and outputs.
     fs::create_dir_all(build.join("src/sub")).unwrap();
     fs::write(build.join(".attrs.json"), "{}").unwrap();
+    fs::create_dir_all(build.join(".phaser")).unwrap();
+    fs::write(build.join(".phaser/groups"), "4242\n").unwrap();
+    let state = format!("{{\"out\": \"{}\"}}", old_out.display());
+    fs::write(build.join(".phaser/state.json"), state).unwrap();
     fs::write(
         build.join("src/Makefile"),
         format!("prefix = {}\n", old_out.display()),
@@ -93,10 +97,14 @@ fn a_tree_and_outputs_survive_the_store_under_new_paths() {
     .into();
 
     let saved = save(&build, &tree, &outputs).unwrap();
-    assert_eq!(saved.files, 3, "{saved}");
+    assert_eq!(saved.files, 4, "{saved}");
     assert!(
         !tree.join("build/.attrs.json").exists(),
         "Nix's file stays behind"
+    );
+    assert!(
+        !tree.join("build/.phaser/groups").exists(),
+        "process group ids stay behind"
     );
     canonicalise(&tree);
     canonicalise(&old_out);
@@ -117,8 +125,12 @@ fn a_tree_and_outputs_survive_the_store_under_new_paths() {
         rewrites.add(path, &own[name]).unwrap();
     }
     let restored = restore(&tree, &build2, &outputs, &own, &rewrites).unwrap();
-    assert_eq!(restored.files, 4, "{restored}");
-    assert_eq!(restored.rewrites, 3, "{restored}");
+    assert_eq!(restored.files, 5, "{restored}");
+    assert_eq!(restored.rewrites, 4, "{restored}");
+    assert_eq!(
+        fs::read_to_string(build2.join(".phaser/state.json")).unwrap(),
+        format!("{{\"out\": \"{}\"}}", new_out.display())
+    );
 
     assert_eq!(
         fs::read_to_string(build2.join(".attrs.json")).unwrap(),

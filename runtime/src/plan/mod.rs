@@ -71,6 +71,9 @@ pub struct Plan {
     pub hooks: Vec<HookSpec>,
     /// `phaser.writeRoots`: more directories phases may write to.
     pub write_roots: Vec<PathBuf>,
+    /// `phaser.seeds`: the seed manifest checked before the first phase
+    /// (see [`crate::seeds`]).
+    pub seeds: Option<PathBuf>,
     /// Relative paths in the plan are relative to this directory.
     pub dir: PathBuf,
     /// The plan's file name, for messages.
@@ -80,7 +83,7 @@ pub struct Plan {
 }
 
 /// Keys allowed under `phaser`.
-const PHASER_KEYS: &[&str] = &["phases", "hooks", "writeRoots"];
+const PHASER_KEYS: &[&str] = &["phases", "hooks", "writeRoots", "seeds"];
 
 impl Plan {
     /// Reads and validates a plan file.
@@ -130,6 +133,7 @@ impl Plan {
             phases: Vec::new(),
             hooks: Vec::new(),
             write_roots: Vec::new(),
+            seeds: None,
             dir: dir.to_path_buf(),
             file: file.to_string(),
             source: value,
@@ -226,6 +230,16 @@ impl Plan {
                     )
                 })?;
             self.write_roots = list.into_iter().map(|p| self.dir.join(p)).collect();
+        }
+        if let Some(seeds) = phaser.get("seeds") {
+            let path = seeds.as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
+                PlanError::at(
+                    &file,
+                    "phaser.seeds",
+                    "must be the path of a seed manifest (JSON), relative to the plan",
+                )
+            })?;
+            self.seeds = Some(self.dir.join(path));
         }
         Ok(())
     }

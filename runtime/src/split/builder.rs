@@ -124,33 +124,45 @@ impl SplitBuild {
         Ok(Some(handoff::save(build_top, Path::new(tree), &own)?))
     }
 
-    /// The state the previous derivation wrote was made from its own plan:
-    /// this phase's strings (`installPhase`, `preInstall`, ...) were blank
-    /// there, so they come back here (a bash body's `runHook postInstall`
-    /// reads them); the core count is this machine's; the plan hash is this
-    /// plan's, since every derivation's plan differs by design.
+    /// The states the previous derivation wrote (`state.json` and the copy
+    /// at each phase boundary, which the runner starts from) were made from
+    /// its own plan: this phase's strings (`installPhase`, `preInstall`,
+    /// ...) were blank there, so they come back here (a bash body's
+    /// `runHook postInstall` reads them); the core count is this machine's;
+    /// the plan hash is this plan's, since every derivation's plan differs
+    /// by design.
     fn adjust_state(&self, plan: &Plan, build_top: &Path) -> anyhow::Result<()> {
+        let adjust = |state: &mut BuildState| {
+            for key in own_phase_strings(&self.phase) {
+                if let Some(Value::String(text)) = plan.attrs.get(&key) {
+                    if state.attrs.get(&key) == Some(&Value::String(String::new())) {
+                        state.attrs.insert(key, Value::String(text.clone()));
+                    }
+                }
+            }
+            if state.env.contains_key("NIX_BUILD_CORES") {
+                state
+                    .env
+                    .insert("NIX_BUILD_CORES".into(), crate::build_cores().to_string());
+            }
+            state.plan_hash = plan_hash(&plan.source);
+        };
         let mut state = BuildState::read(build_top)?.ok_or_else(|| {
             anyhow!(
                 "the previous phase's tree has no {}: was it built by `phaser split`?",
                 BuildState::path(build_top).display()
             )
         })?;
-        for key in own_phase_strings(&self.phase) {
-            if let Some(Value::String(text)) = plan.attrs.get(&key) {
-                if state.attrs.get(&key) == Some(&Value::String(String::new())) {
-                    state.attrs.insert(key, Value::String(text.clone()));
-                }
-            }
-        }
-        if state.env.contains_key("NIX_BUILD_CORES") {
-            state
-                .env
-                .insert("NIX_BUILD_CORES".into(), crate::build_cores().to_string());
-        }
-        state.plan_hash = plan_hash(&plan.source);
+        adjust(&mut state);
         state
             .write(build_top)
-            .context("writing the adjusted build state")
+            .context("writing the adjusted build state")?;
+        for (index, phase) in crate::order::resolve(plan)?.iter().enumerate() {
+            if let Some(mut state) = BuildState::read_boundary(build_top, index, &phase.name)? {
+                adjust(&mut state);
+                state.write_boundary(build_top, index, &phase.name)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -107,7 +107,7 @@ pub fn hello_tarball(work: &Path) -> (PathBuf, bool) {
                 .expect("stdlib sits in the workspace root")
                 .join(".cache/sources")
         });
-    let cached = cache.join("hello-2.10.orig.tar.gz");
+    let cached = cache.join("hello_2.10.orig.tar.gz");
     if cached.is_file() {
         return (cached, true);
     }

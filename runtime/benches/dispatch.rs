@@ -1,0 +1,450 @@
+//! How much a phase costs when it does nothing: the price of the protocol.
+//!
+//! `cargo bench -p phaser --bench dispatch` prints one table:
+//!
+//! 1. per-phase dispatch through `Interpreters::run` for each interpreter,
+//!    with a ~10 KB `state` in the input and a no-op script that answers a
+//!    small state change;
+//! 2. the whole-process wall time of `phaser run` on an 8-phase no-op plan
+//!    in Rhai, in Lua and in bash (the release binary, spawned afresh each
+//!    time with a fresh build directory).
+//!
+//! Every figure is the median (and 90th percentile) of many timed runs after
+//! a warm-up; the target column says what we aim for. Beside them, the CPU
+//! time per run: on a busy machine wall times wander, CPU time much less.
+//! A few extra rows show where the time goes (engine construction, the
+//! state file). Build and scratch directories are made under `TMPDIR`;
+//! `TMPDIR=/dev/shm cargo bench ...` takes the disk out of the figures.
+//!
+//! A plain `main` (`harness = false`), no benchmarking framework. Run by
+//! `cargo test --benches` (no `--bench` argument), it does every case once,
+//! as a smoke test, and prints no table.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use phaser::interpreters::{
+    Interpreters, Invocation, Language, Paths, PhaseInfo, PhaseInput, Script, ScriptSource,
+};
+use phaser::{BuildState, STATE_VERSION};
+use serde_json::{json, Map, Value};
+
+/// Median and 90th percentile of a set of wall times, and the CPU time
+/// (user + system, this process and its children) per run, on average.
+struct Stats {
+    median: Duration,
+    p90: Duration,
+    cpu: Duration,
+    runs: usize,
+}
+
+impl Stats {
+    fn of(mut samples: Vec<Duration>, cpu: Duration) -> Stats {
+        assert!(!samples.is_empty(), "no samples");
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        Stats {
+            median: at(0.5),
+            p90: at(0.9),
+            cpu: cpu / samples.len() as u32,
+            runs: samples.len(),
+        }
+    }
+}
+
+/// CPU time used so far by this process and its waited-for children. On a
+/// busy machine wall times wander; this tells work from waiting.
+fn cpu_time() -> Duration {
+    let used = |who| {
+        // SAFETY: getrusage fills the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut usage) };
+        let tv = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    };
+    used(libc::RUSAGE_SELF) + used(libc::RUSAGE_CHILDREN)
+}
+
+/// Runs `f` `warmup` times untimed, then `runs` times timed one by one
+/// (once, untimed, in a smoke test).
+fn measure(warmup: usize, runs: usize, mut f: impl FnMut()) -> Stats {
+    let (warmup, runs) = if smoke_test() { (0, 1) } else { (warmup, runs) };
+    for _ in 0..warmup {
+        f();
+    }
+    let cpu_before = cpu_time();
+    let samples = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    Stats::of(samples, cpu_time() - cpu_before)
+}
+
+/// Run as a test (`cargo test --benches`) rather than by `cargo bench`.
+fn smoke_test() -> bool {
+    !std::env::args().any(|arg| arg == "--bench")
+}
+
+/// One row of the table.
+struct Row {
+    what: String,
+    stats: Stats,
+    /// The target in ms, if there is one.
+    target: Option<f64>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// ~10 KB of state, as a real build's merged answers might hold: 100 keys,
+/// strings and lists of strings.
+fn big_state() -> Map<String, Value> {
+    let mut state = Map::new();
+    for i in 0..100 {
+        let value = if i % 2 == 0 {
+            json!(format!(
+                "/nix/store/{i:032}-some-dependency-{i}-1.2.3/lib/pkgconfig:/nix/store/{i:032}-dev/share"
+            ))
+        } else {
+            json!([
+                format!("--with-feature-{i}"),
+                format!("--enable-option-{i}=yes"),
+                format!("-DSOMETHING_{i}=1"),
+            ])
+        };
+        state.insert(format!("key{i:03}"), value);
+    }
+    state
+}
+
+fn phase_input(dir: &Path) -> PhaseInput {
+    let out = dir.join("out").display().to_string();
+    let mut env = BTreeMap::new();
+    env.insert(
+        "PATH".to_string(),
+        std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
+    );
+    env.insert("HOME".into(), "/homeless-shelter".into());
+    env.insert("NIX_BUILD_CORES".into(), "2".into());
+    env.insert("NIX_BUILD_TOP".into(), dir.display().to_string());
+    env.insert("TMPDIR".into(), dir.display().to_string());
+    env.insert("out".into(), out.clone());
+    let attrs = json!({
+        "pname": "hello",
+        "version": "2.12",
+        "configureFlags": ["--disable-nls", "--with-x"],
+        "doCheck": true,
+    });
+    PhaseInput {
+        phase: PhaseInfo {
+            name: "build".into(),
+            index: 3,
+            hook: None,
+        },
+        attrs: attrs.as_object().cloned().unwrap_or_default(),
+        outputs: BTreeMap::from([("out".to_string(), out)]),
+        state: big_state(),
+        env,
+        paths: Paths {
+            build_top: dir.to_path_buf(),
+            source_root: None,
+            cwd: dir.to_path_buf(),
+        },
+    }
+}
+
+/// The `phaser` release binary beside this bench (`target/release/deps/dispatch-*`
+/// is this executable). Cargo builds it before running a bench; should it
+/// be missing all the same, it is built here.
+fn phaser_exe() -> PathBuf {
+    let me = std::env::current_exe().expect("the bench knows its own path");
+    let release = me
+        .parent()
+        .and_then(Path::parent)
+        .expect("the bench lives in target/<profile>/deps");
+    let exe = release.join("phaser");
+    if !exe.is_file() {
+        if let Some(built) = option_env!("CARGO_BIN_EXE_phaser").map(PathBuf::from) {
+            if built.is_file() {
+                return built;
+            }
+        }
+        eprintln!("building {} ...", exe.display());
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["build", "--release", "-p", "phaser", "--bin", "phaser"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "cargo build --release failed");
+    }
+    exe
+}
+
+fn dispatch_rows(phaser: &Path, rows: &mut Vec<Row>) -> usize {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let roots = vec![dir.path().to_path_buf()];
+    let input = phase_input(dir.path());
+    let state_bytes = serde_json::to_vec(&Value::Object(input.state.clone()))
+        .unwrap()
+        .len();
+    let invocation = Invocation {
+        label: "build",
+        roots: &roots,
+        scratch: scratch.path(),
+    };
+    let interpreters = Interpreters::new(phaser);
+    let argv = |words: &[&str]| Script {
+        language: Language::Exec,
+        source: ScriptSource::Argv(words.iter().map(|w| w.to_string()).collect()),
+        name: "bench".into(),
+    };
+    let cases: Vec<(&str, Script, usize, usize, Option<f64>)> = vec![
+        (
+            "rhai    #{state: #{n: 1}}",
+            Script::inline(Language::Rhai, "#{state: #{n: 1}}", "bench.rhai"),
+            200,
+            3000,
+            Some(0.15),
+        ),
+        (
+            "lua     return {state = {n = 1}}",
+            Script::inline(Language::Lua, "return {state = {n = 1}}", "bench.lua"),
+            200,
+            3000,
+            Some(0.15),
+        ),
+        (
+            "bash    :",
+            Script::inline(Language::Bash, ":", "bench.sh"),
+            20,
+            300,
+            Some(4.0),
+        ),
+        (
+            r#"exec    sh -c 'cat >/dev/null; echo {"state":{"n":1}}'"#,
+            argv(&["sh", "-c", "cat >/dev/null; echo '{\"state\":{\"n\":1}}'"]),
+            20,
+            500,
+            Some(2.0),
+        ),
+        (
+            "exec    /bin/true (lower bound)",
+            argv(&["/bin/true"]),
+            20,
+            500,
+            None,
+        ),
+    ];
+    for (what, script, warmup, runs, target) in cases {
+        // Fail loudly rather than time an error path.
+        interpreters
+            .run(&script, &input, &invocation)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let stats = measure(warmup, runs, || {
+            interpreters.run(&script, &input, &invocation).unwrap();
+        });
+        rows.push(Row {
+            what: format!("phase  {what}"),
+            stats,
+            target,
+        });
+    }
+    // What the first phase of a language pays once per process on top.
+    for (what, script) in [
+        (
+            "rhai    engine construction + first phase",
+            Script::inline(Language::Rhai, "#{state: #{n: 1}}", "bench.rhai"),
+        ),
+        (
+            "lua     state construction + first phase",
+            Script::inline(Language::Lua, "return {state = {n = 1}}", "bench.lua"),
+        ),
+    ] {
+        let stats = measure(5, 100, || {
+            Interpreters::new(phaser)
+                .run(&script, &input, &invocation)
+                .unwrap();
+        });
+        rows.push(Row {
+            what: format!("once   {what}"),
+            stats,
+            target: None,
+        });
+    }
+
+    // What the runner adds per phase: the state file, rewritten atomically.
+    let build_top = tempfile::tempdir().expect("tempdir");
+    let build_state = BuildState {
+        version: STATE_VERSION,
+        plan_hash: "0".repeat(64),
+        completed: vec!["unpack".into(), "patch".into()],
+        state: input.state.clone(),
+        env: input.env.clone(),
+        attrs: input.attrs.clone(),
+        outputs: input.outputs.clone(),
+        cwd: build_top.path().to_path_buf(),
+        plan_digest: Default::default(),
+    };
+    let stats = measure(20, 1000, || build_state.write(build_top.path()).unwrap());
+    rows.push(Row {
+        what: "runner  state file write, atomic (after every phase)".into(),
+        stats,
+        target: None,
+    });
+    state_bytes
+}
+
+/// Writes the 8-phase no-op plan in `language` with body `body`.
+fn write_plan(dir: &Path, language: &str, body: &str) -> PathBuf {
+    let names: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+    let mut phases = Map::new();
+    for name in &names {
+        phases.insert(name.clone(), json!({ language: body }));
+    }
+    let plan = json!({
+        "pname": "noop",
+        "version": "1",
+        "phases": names,
+        "phaser": {"phases": phases},
+    });
+    let path = dir.join(format!("noop-{language}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&plan).unwrap()).unwrap();
+    path
+}
+
+/// Times `phaser run PLAN` with a fresh build directory under `parent` each time.
+fn time_plan(phaser: &Path, plan: &Path, parent: &Path, warmup: usize, runs: usize) -> Stats {
+    let out = parent.join("out");
+    let mut serial = 0;
+    measure(warmup, runs, || {
+        serial += 1;
+        let build = parent.join(format!("build-{serial}"));
+        let status = Command::new(phaser)
+            .arg("run")
+            .arg(plan)
+            .arg("--build-dir")
+            .arg(&build)
+            .arg("--out-dir")
+            .arg(&out)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("spawning phaser");
+        assert!(status.success(), "phaser run {} failed", plan.display());
+    })
+}
+
+fn whole_process_rows(phaser: &Path, rows: &mut Vec<Row>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("rhai", "#{}", 10, 100, Some(3.0)),
+        ("lua", "return {}", 10, 100, Some(3.0)),
+        ("bash", ":", 3, 30, None),
+    ];
+    for (language, body, warmup, runs, target) in cases {
+        let plan = write_plan(dir.path(), language, body);
+        let parent = dir.path().join(language);
+        rows.push(Row {
+            what: format!("process  phaser run: 8 no-op {language} phases"),
+            stats: time_plan(phaser, &plan, &parent, warmup, runs),
+            target,
+        });
+    }
+    // The same with the build directory in memory: what the disk adds
+    // (creating a file costs some file systems far more than others).
+    let in_memory = tempfile::tempdir_in("/dev/shm").ok();
+    if let Some(shm) = in_memory.filter(|_| !dir.path().starts_with("/dev/shm")) {
+        for (language, body) in [("rhai", "#{}"), ("lua", "return {}")] {
+            let plan = write_plan(dir.path(), language, body);
+            let parent = shm.path().join(language);
+            rows.push(Row {
+                what: format!("process  ... {language}, build dir in /dev/shm"),
+                stats: time_plan(phaser, &plan, &parent, 10, 100),
+                target: None,
+            });
+        }
+    }
+    // The floor under every whole-process figure: starting the binary.
+    let stats = measure(10, 100, || {
+        let status = Command::new(phaser)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("spawning phaser");
+        assert!(status.success());
+    });
+    rows.push(Row {
+        what: "process  phaser --version (start-up floor)".into(),
+        stats,
+        target: None,
+    });
+}
+
+fn print_table(rows: &[Row], state_bytes: usize) {
+    if smoke_test() {
+        println!("dispatch: every case ran once (smoke test); `cargo bench -p phaser --bench dispatch` prints the table");
+        return;
+    }
+    let width = rows.iter().map(|r| r.what.len()).max().unwrap_or(0);
+    println!();
+    println!(
+        "phaser dispatch benchmark: per-phase input carries a {:.1} KB state; times in ms",
+        state_bytes as f64 / 1024.0
+    );
+    println!(
+        "median, p90: wall time per run; cpu/run: user+system time of this process and its children, mean"
+    );
+    println!(
+        "(wall time well above cpu/run is waiting: a busy machine or disk, not phaser's work)"
+    );
+    println!();
+    println!(
+        "{:<width$}  {:>8}  {:>8}  {:>8}  {:>5}  target",
+        "what", "median", "p90", "cpu/run", "runs"
+    );
+    println!(
+        "{}",
+        "-".repeat(width + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 5 + 2 + 15)
+    );
+    for row in rows {
+        let target = match row.target {
+            Some(t) if ms(row.stats.median) <= t => format!("<= {t:<5} ok"),
+            Some(t) => format!("<= {t:<5} MISSED"),
+            None => String::from("-"),
+        };
+        println!(
+            "{:<width$}  {:>8.3}  {:>8.3}  {:>8.3}  {:>5}  {}",
+            row.what,
+            ms(row.stats.median),
+            ms(row.stats.p90),
+            ms(row.stats.cpu),
+            row.stats.runs,
+            target
+        );
+    }
+    println!();
+    println!(
+        "for scale: nixpkgs bash stdenv: 85–105 ms for the same trivial build (measured on this kind of machine)"
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench` (see `smoke_test`). A filter argument
+    // is ignored: the table is always the whole table.
+    let phaser = phaser_exe();
+    let mut rows = Vec::new();
+    let state_bytes = dispatch_rows(&phaser, &mut rows);
+    whole_process_rows(&phaser, &mut rows);
+    print_table(&rows, state_bytes);
+}

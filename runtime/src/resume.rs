@@ -1,0 +1,214 @@
+//! Where a run starts: a fresh state, the state a `--from`/`--only` phase
+//! follows, or, for `--resume`, the last finished phase with the tree put
+//! back the way that phase left it.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail};
+
+use crate::order::ResolvedPhase;
+use crate::plan_digest::PlanDigest;
+use crate::runner::Range;
+use crate::state::BuildState;
+use crate::tree_manifest::TreeManifest;
+
+/// The phases to run (`first..=last`, empty when `first > last`) and the
+/// state the first of them starts from.
+pub(crate) struct Start {
+    pub first: usize,
+    pub last: usize,
+    pub state: BuildState,
+}
+
+/// Where the manifest of the tree at the last phase boundary is kept.
+pub(crate) fn manifest_path(build_top: &Path) -> std::path::PathBuf {
+    build_top.join(".phaser").join("tree.json")
+}
+
+/// Decides where the run starts.
+pub(crate) fn start(
+    range: &Range,
+    phases: &[ResolvedPhase],
+    digest: &PlanDigest,
+    build_top: &Path,
+    fresh: impl FnOnce() -> anyhow::Result<BuildState>,
+) -> anyhow::Result<Start> {
+    if phases.is_empty() {
+        bail!("the plan has no phases to run");
+    }
+    let names = || {
+        phases
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let find = |name: &str| -> anyhow::Result<usize> {
+        let wanted = crate::plan::normalize_phase_name(name);
+        phases.iter().position(|p| p.name == wanted).ok_or_else(|| {
+            anyhow!(
+                "no phase named `{name}` in this plan; the phases are {}",
+                names()
+            )
+        })
+    };
+    let last = phases.len() - 1;
+    match range {
+        Range::All => Ok(Start {
+            first: 0,
+            last,
+            state: fresh()?,
+        }),
+        Range::Span { from: None, to } => {
+            let end = to.as_deref().map(find).transpose()?.unwrap_or(last);
+            Ok(Start {
+                first: 0,
+                last: end,
+                state: fresh()?,
+            })
+        }
+        Range::Only(name) => {
+            let i = find(name)?;
+            from_phase(phases, i, i, build_top, fresh)
+        }
+        Range::Span {
+            from: Some(from),
+            to,
+        } => {
+            let i = find(from)?;
+            let end = to.as_deref().map(find).transpose()?.unwrap_or(last);
+            if end < i {
+                bail!(
+                    "--to {} comes before --from {} in the phase order",
+                    phases[end].name,
+                    phases[i].name
+                );
+            }
+            from_phase(phases, i, end, build_top, fresh)
+        }
+        Range::Resume => resume(phases, digest, build_top),
+    }
+}
+
+/// `--from`/`--only` phase `i`: the state kept after the phase before it.
+fn from_phase(
+    phases: &[ResolvedPhase],
+    i: usize,
+    last: usize,
+    build_top: &Path,
+    fresh: impl FnOnce() -> anyhow::Result<BuildState>,
+) -> anyhow::Result<Start> {
+    if i == 0 {
+        return Ok(Start {
+            first: 0,
+            last,
+            state: fresh()?,
+        });
+    }
+    // The phase whose end this run starts from: the one before `i`, looking
+    // past phases a gate skips (they change nothing).
+    let mut j = i - 1;
+    while j > 0
+        && phases[j].skipped.is_some()
+        && BuildState::read_boundary(build_top, j, &phases[j].name)?.is_none()
+    {
+        j -= 1;
+    }
+    let before = &phases[j].name;
+    let saved = BuildState::read(build_top)?;
+    let next_after_saved = saved
+        .as_ref()
+        .is_some_and(|s| s.completed.last() == Some(before));
+    let state = match BuildState::read_boundary(build_top, j, before)? {
+        Some(state) => state,
+        None if next_after_saved => saved.clone().expect("checked above"),
+        None => bail!(
+            "{} has no state after `{before}`: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {before}`)",
+            build_top.display(),
+            phases[i].name,
+            build_top.display()
+        ),
+    };
+    // Re-running the phase that follows the saved state: put back what a
+    // failed or killed attempt left, when that can be done exactly.
+    if next_after_saved {
+        if let Ok(Some(manifest)) = TreeManifest::read(&manifest_path(build_top)) {
+            if let Err(changed) = manifest.restore(&build_top.join(".phaser")) {
+                eprintln!(
+                    "phaser: note: the tree is as the last attempt at `{}` left it ({} file(s) it changed cannot be put back, e.g. {})",
+                    phases[i].name,
+                    changed.len(),
+                    changed[0].display()
+                );
+            }
+        }
+    }
+    Ok(Start {
+        first: i,
+        last,
+        state,
+    })
+}
+
+/// `--resume`: after the last finished phase, with the tree restored.
+fn resume(
+    phases: &[ResolvedPhase],
+    digest: &PlanDigest,
+    build_top: &Path,
+) -> anyhow::Result<Start> {
+    let last = phases.len() - 1;
+    let Some(state) = BuildState::read(build_top)? else {
+        bail!(
+            "nothing to resume: {} has no state file; run the build without --resume",
+            build_top.display()
+        );
+    };
+    let first = phases
+        .iter()
+        .position(|p| !state.completed.contains(&p.name));
+    let Some(first) = first else {
+        eprintln!("phaser: every phase of this build has finished; nothing to resume");
+        return Ok(Start {
+            first: phases.len(),
+            last,
+            state,
+        });
+    };
+    let (changed_phases, changed_attrs) = digest.changes_since(&state.plan_digest);
+    if !changed_phases.is_empty() || !changed_attrs.is_empty() {
+        let mut what = Vec::new();
+        if !changed_phases.is_empty() {
+            what.push(format!("phases changed: {}", changed_phases.join(", ")));
+        }
+        if !changed_attrs.is_empty() {
+            what.push(format!("attributes changed: {}", changed_attrs.join(", ")));
+        }
+        bail!(
+            "the plan changed since this build started ({}); say where to continue with `--from PHASE` (the first unfinished phase is `{}`)",
+            what.join("; "),
+            phases[first].name
+        );
+    }
+    if let Some(manifest) = TreeManifest::read(&manifest_path(build_top))? {
+        match manifest.restore(&build_top.join(".phaser")) {
+            Ok(restored) if restored.removed + restored.modes > 0 => eprintln!(
+                "phaser: put the tree back where `{}` left it ({} entries the interrupted phase added removed, {} modes restored)",
+                state.completed.last().map(String::as_str).unwrap_or("the start"),
+                restored.removed,
+                restored.modes
+            ),
+            Ok(_) => {}
+            Err(changed) => {
+                let examples: Vec<String> = changed.iter().take(5).map(|p| p.display().to_string()).collect();
+                bail!(
+                    "cannot put the tree back where the last finished phase left it: the interrupted phase `{}` changed {} file(s) that were there before ({}); re-run from an earlier phase with `--from`, or continue on the tree as it is with `--from {}`",
+                    phases[first].name,
+                    changed.len(),
+                    examples.join(", "),
+                    phases[first].name
+                );
+            }
+        }
+    }
+    Ok(Start { first, last, state })
+}
