@@ -19,6 +19,7 @@
 mod atomic_file;
 mod default_phases;
 mod env;
+pub mod handoff;
 mod merge_patch;
 mod nix_log;
 pub mod order;
@@ -30,6 +31,7 @@ mod runner;
 pub mod schema;
 pub mod seeds;
 mod signals;
+pub mod split;
 mod state;
 mod tree_manifest;
 

@@ -4,6 +4,7 @@ mod nix_builder;
 mod plan_cmd;
 mod shell_cmd;
 mod source_cmd;
+mod split_cmd;
 mod std_cmd;
 
 use std::path::PathBuf;
@@ -111,6 +112,19 @@ enum Command {
         #[arg(long)]
         vars: bool,
     },
+    /// Write a Nix expression with one derivation per phase, each building
+    /// on the previous one's outputs and build tree (`nix-build` it).
+    #[command(
+        after_help = "Example:\n  phaser split hello.json > phases.nix && nix-build phases.nix\n  nix-build phases.nix -A phases.configure.phaserTree   # up to configure: result/build is its tree"
+    )]
+    Split {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// The phaser Nix runs as the builder (default: this one); a static
+        /// build works on any builder of the same platform.
+        #[arg(long)]
+        phaser: Option<PathBuf>,
+    },
     /// Print the JSON Schema (draft 2020-12) of plans.
     Schema,
     /// Call a standard-library function (as bash phases do).
@@ -171,6 +185,7 @@ pub fn main() -> i32 {
             out_dir,
         } => shell_cmd::main(&plan, build_dir, at.as_deref(), out_dir),
         Command::Phase { name, vars } => shell_cmd::phase(name.as_deref(), vars),
+        Command::Split { plan, phaser } => split_cmd::main(&plan, phaser),
         Command::Schema => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
             0

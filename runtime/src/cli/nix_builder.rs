@@ -1,9 +1,12 @@
 //! `phaser` with no arguments: a Nix builder. The plan is the derivation's
 //! `.attrs.json` (`__structuredAttrs = true`), outputs are its `outputs`
-//! object, the build directory is the current one.
+//! object, the build directory is the current one. A derivation written by
+//! `phaser split` runs only its phases, on the previous phase's result
+//! (see `phaser::split::SplitBuild`).
 
 use std::path::{Path, PathBuf};
 
+use phaser::split::SplitBuild;
 use phaser::{Plan, RunOptions};
 
 /// Where Nix put `.attrs.json`: `NIX_ATTRS_JSON_FILE` when that file
@@ -27,7 +30,7 @@ pub fn main() -> i32 {
         );
         return 2;
     };
-    let plan = match super::load_plan(&attrs) {
+    let mut plan = match super::load_plan(&attrs) {
         Ok((plan, _)) => plan,
         Err(status) => return status,
     };
@@ -38,17 +41,55 @@ pub fn main() -> i32 {
         eprintln!("phaser: {}: `outputs` is not an object of output paths; is `__structuredAttrs = true` set in the derivation?", attrs.display());
         return 2;
     }
+    // One derivation of a `phaser split` build: its settings leave the
+    // plan here, so the phases see the package's attributes only.
+    let split = match SplitBuild::take(&mut plan) {
+        Ok(split) => split,
+        Err(e) => {
+            eprintln!("phaser: {}: {e:#}", attrs.display());
+            return 2;
+        }
+    };
     let top = std::env::var_os("NIX_BUILD_TOP")
         .map(PathBuf::from)
         .or_else(|| attrs.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
     let mut options = RunOptions::new(&top);
-    options.build_dir = Some(top);
-    let status = super::run_plan(&plan, options);
-    if status == 0 {
-        create_missing_outputs(&plan);
+    options.build_dir = Some(top.clone());
+    if let Some(split) = &split {
+        eprintln!(
+            "phaser: split build of {}: phase {} (running {} to {})",
+            plan.display_name(),
+            split.phase,
+            split.from,
+            split.to
+        );
+        match split.restore_previous(&plan, &top) {
+            Ok(Some(transfer)) => eprintln!("phaser: hand-off in: {transfer}"),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("phaser: bringing in the previous phase's result: {e:#}");
+                return 1;
+            }
+        }
+        options.range = split.range();
     }
-    status
+    let status = super::run_plan(&plan, options);
+    if status != 0 {
+        return status;
+    }
+    if let Some(split) = &split {
+        match split.save_tree(&plan, &top) {
+            Ok(Some(transfer)) => eprintln!("phaser: hand-off out: {transfer}"),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("phaser: saving the build tree for the next phase: {e:#}");
+                return 1;
+            }
+        }
+    }
+    create_missing_outputs(&plan);
+    0
 }
 
 /// Nix fails a build that did not create every output; an output no phase

@@ -1,0 +1,34 @@
+//! `phaser split PLAN`: the plan as one Nix derivation per phase, on stdout.
+
+use std::path::{Path, PathBuf};
+
+use phaser::split::{render, SplitOptions};
+use phaser::Plan;
+
+pub fn main(plan: &Path, phaser_exe: Option<PathBuf>) -> i32 {
+    let plan = match Plan::load(plan) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("phaser: {e}");
+            return 2;
+        }
+    };
+    let Some(exe) = phaser_exe.or_else(|| std::env::current_exe().ok()) else {
+        eprintln!("phaser: cannot tell where this phaser is; name the builder with --phaser PATH");
+        return 2;
+    };
+    let exe = std::path::absolute(&exe).unwrap_or(exe);
+    match render(&plan, &SplitOptions::new(exe)) {
+        Ok(rendered) => {
+            for warning in &rendered.warnings {
+                eprintln!("phaser: warning: {warning}");
+            }
+            print!("{}", rendered.text);
+            0
+        }
+        Err(e) => {
+            eprintln!("phaser: {e:#}");
+            2
+        }
+    }
+}
