@@ -32,11 +32,7 @@ pub fn initial_env(
     env.insert("NIX_BUILD_TOP".into(), build_top.display().to_string());
     env.insert("TZ".into(), "UTC".into());
     env.insert("SOURCE_DATE_EPOCH".into(), DEFAULT_SOURCE_DATE_EPOCH.into());
-    // stdenv passes SHELL=$SHELL to make and sets CONFIG_SHELL for configure.
-    if let Some(bash) = find_on_path(&env["PATH"], "bash") {
-        env.insert("SHELL".into(), bash.clone());
-        env.insert("CONFIG_SHELL".into(), bash);
-    }
+
     if let Some(term) = caller("TERM") {
         env.insert("TERM".into(), term);
     }
@@ -49,6 +45,17 @@ pub fn initial_env(
                 env.insert(name.clone(), text.to_string());
             }
         }
+    }
+    // stdenv passes SHELL=$SHELL to make and sets CONFIG_SHELL for configure;
+    // bash is looked up on the PATH phases get (the plan's, under Nix),
+    // unless the plan names a shell itself.
+    if !env.contains_key("SHELL") {
+        if let Some(bash) = find_on_path(&env["PATH"], "bash") {
+            env.insert("SHELL".into(), bash);
+        }
+    }
+    if let Some(shell) = env.get("SHELL").cloned() {
+        env.entry("CONFIG_SHELL".into()).or_insert(shell);
     }
     env
 }

@@ -62,7 +62,8 @@ impl Drop for GroupGuard {
 /// a later `--resume` can stop what a `kill -9`ed runner left running.
 static RECORD: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// Also appends every new process group id to `path` (one per line).
+/// Also appends every new process group id to `path` (one per line, with
+/// its leader's start time).
 pub fn record_groups_in(path: Option<PathBuf>) {
     if let Ok(mut record) = RECORD.lock() {
         *record = path;
@@ -70,22 +71,37 @@ pub fn record_groups_in(path: Option<PathBuf>) {
 }
 
 /// Kills the process groups listed in a record file from an earlier run
-/// (whatever of them still exists), then empties the file.
+/// (whatever of them still exists), then empties the file. Each line holds
+/// the group id and its leader's start time, so an id the system has since
+/// given to an unrelated process is left alone.
 pub fn kill_recorded(path: &Path) {
     let Ok(text) = std::fs::read_to_string(path) else {
         return;
     };
-    for pgid in text
-        .lines()
-        .filter_map(|l| l.trim().parse::<i32>().ok())
-        .filter(|p| *p > 1)
-    {
-        // SAFETY: kill(2) with a negative pid; ids come from our own record.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(Ok(pgid)), Some(started)) = (fields.next().map(str::parse::<i32>), fields.next())
+        else {
+            continue;
+        };
+        if pgid > 1 && start_time(pgid).as_deref() == Some(started) {
+            // SAFETY: kill(2) with a negative pid; the group's leader is the
+            // very process we recorded (same pid, same start time).
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
         }
     }
     let _ = std::fs::write(path, "");
+}
+
+/// A process's start time (clock ticks since boot, field 22 of
+/// `/proc/PID/stat`), which together with the pid names it uniquely.
+fn start_time(pid: i32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; count from after it.
+    let after_name = stat.rsplit_once(')')?.1;
+    after_name.split_whitespace().nth(19).map(str::to_string)
 }
 
 /// Spawns `command` as the leader of a new process group and records it.
@@ -109,12 +125,12 @@ pub fn spawn(command: &mut Command) -> io::Result<(Child, GroupGuard)> {
     if let Ok(record) = RECORD.lock() {
         if let Some(path) = record.as_ref() {
             use std::io::Write;
-            if let Ok(mut file) = std::fs::OpenOptions::new()
+            let file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(path)
-            {
-                let _ = writeln!(file, "{pgid}");
+                .open(path);
+            if let (Ok(mut file), Some(started)) = (file, start_time(pgid)) {
+                let _ = writeln!(file, "{pgid} {started}");
             }
         }
     }
@@ -133,5 +149,31 @@ pub fn kill_all(signal: i32) {
         unsafe {
             libc::kill(-pgid, signal);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_groups_are_killed_but_reused_ids_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("groups");
+        // Written the way `spawn` writes it (not through the global record,
+        // which other tests running at the same time would add to).
+        let (mut child, guard) = spawn(Command::new("sleep").arg("100")).unwrap();
+        let text = format!("{} {}\n", guard.pgid(), start_time(guard.pgid()).unwrap());
+        // A line naming a live group with another start time is not ours:
+        // here the test process's own group, which must survive.
+        // SAFETY: getpgrp has no preconditions.
+        let own = unsafe { libc::getpgrp() };
+        std::fs::write(&record, format!("{text}{own} 1\n")).unwrap();
+        kill_recorded(&record);
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        assert_eq!(std::fs::read_to_string(&record).unwrap(), "");
+        drop(guard);
     }
 }
