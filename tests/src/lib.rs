@@ -10,6 +10,18 @@ use serde_json::Value;
 // The bootstrap's seed chroot and static phaser, kept in their own module.
 pub mod bootstrap;
 
+/// The phases a plain build runs (installCheck and dist are gated off by
+/// default), in order.
+pub const RUNNING_PHASES: [&str; 7] = [
+    "unpack",
+    "patch",
+    "configure",
+    "build",
+    "check",
+    "install",
+    "fixup",
+];
+
 /// The workspace root (where `Cargo.toml` with `[workspace]` is).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

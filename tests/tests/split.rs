@@ -19,15 +19,7 @@ use phaser_tests::{
 };
 
 /// The phases that run (installCheck and dist are gated off and ride along with fixup).
-const PHASES: [&str; 7] = [
-    "unpack",
-    "patch",
-    "configure",
-    "build",
-    "check",
-    "install",
-    "fixup",
-];
+const PHASES: [&str; 7] = phaser_tests::RUNNING_PHASES;
 
 const INSTALL: &str = "runHook preInstall\nmake install\nrunHook postInstall\n";
 

@@ -186,15 +186,7 @@ fn every_phase_is_built_on_the_remote_store() {
     for line in &remote_builds {
         eprintln!("  {line}");
     }
-    for phase in [
-        "unpack",
-        "patch",
-        "configure",
-        "build",
-        "check",
-        "install",
-        "fixup",
-    ] {
+    for phase in phaser_tests::RUNNING_PHASES {
         let outputs = local.outputs(&local.instantiate(&phases_nix, &format!("phases.{phase}")));
         let output = remote
             .command("nix-store")
