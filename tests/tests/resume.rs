@@ -10,15 +10,7 @@ use std::time::{Duration, Instant};
 use phaser_tests::{describe, source, tree, Sandbox};
 use serde_json::{json, Value};
 
-const PHASES: [&str; 7] = [
-    "unpack",
-    "patch",
-    "configure",
-    "build",
-    "check",
-    "install",
-    "fixup",
-];
+const PHASES: [&str; 7] = phaser_tests::RUNNING_PHASES;
 
 /// hello, with a hook before every phase that waits to be killed when the
 /// test has put a `kill-at-PHASE` file next to the build directory.
