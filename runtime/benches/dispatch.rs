@@ -293,6 +293,7 @@ fn dispatch_rows(phaser: &Path, rows: &mut Vec<Row>) -> usize {
         outputs: input.outputs.clone(),
         cwd: build_top.path().to_path_buf(),
         plan_digest: Default::default(),
+        tree: Default::default(),
     };
     let stats = measure(20, 1000, || build_state.write(build_top.path()).unwrap());
     rows.push(Row {

@@ -10,7 +10,6 @@ use crate::order::ResolvedPhase;
 use crate::plan_digest::PlanDigest;
 use crate::runner::Range;
 use crate::state::BuildState;
-use crate::tree_manifest::TreeManifest;
 
 /// The phases to run (`first..=last`, empty when `first > last`) and the
 /// state the first of them starts from.
@@ -18,11 +17,6 @@ pub(crate) struct Start {
     pub first: usize,
     pub last: usize,
     pub state: BuildState,
-}
-
-/// Where the manifest of the tree at the last phase boundary is kept.
-pub(crate) fn manifest_path(build_top: &Path) -> std::path::PathBuf {
-    build_top.join(".phaser").join("tree.json")
 }
 
 /// Decides where the run starts.
@@ -131,8 +125,8 @@ fn from_phase(
     };
     // Re-running the phase that follows the saved state: put back what a
     // failed or killed attempt left, when that can be done exactly.
-    if next_after_saved {
-        if let Ok(Some(manifest)) = TreeManifest::read(&manifest_path(build_top)) {
+    if let Some(manifest) = saved.as_ref().filter(|_| next_after_saved).map(|s| &s.tree) {
+        if !manifest.is_empty() {
             if let Err(changed) = manifest.restore(&build_top.join(".phaser")) {
                 eprintln!(
                     "phaser: note: the tree is as the last attempt at `{}` left it ({} file(s) it changed cannot be put back, e.g. {})",
@@ -189,8 +183,8 @@ fn resume(
             phases[first].name
         );
     }
-    if let Some(manifest) = TreeManifest::read(&manifest_path(build_top))? {
-        match manifest.restore(&build_top.join(".phaser")) {
+    if !state.tree.is_empty() {
+        match state.tree.restore(&build_top.join(".phaser")) {
             Ok(restored) if restored.removed + restored.modes > 0 => eprintln!(
                 "phaser: put the tree back where `{}` left it ({} entries the interrupted phase added removed, {} modes restored)",
                 state.completed.last().map(String::as_str).unwrap_or("the start"),

@@ -17,6 +17,7 @@ use crate::order::{self, ResolvedPhase};
 use crate::plan::{Body, Plan};
 use crate::report::{Outcome, PhaseReport, Printer};
 use crate::state::{BuildState, STATE_VERSION};
+use crate::tree_manifest::TreeManifest;
 
 /// Which phases to run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -174,10 +175,8 @@ impl<'p> Runner<'p> {
             .collect();
         if state.completed.is_empty() {
             // A build killed in its first phase can still be resumed.
+            state.tree = TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))?;
             state.write(&build_top).context("writing the build state")?;
-            crate::tree_manifest::TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
-                .and_then(|m| m.write(&crate::resume::manifest_path(&build_top)))
-                .context("recording the tree for a resume")?;
         }
         let tmpdir = PathBuf::from(
             state
@@ -232,11 +231,10 @@ impl<'p> Runner<'p> {
             });
             result?;
             state.completed.push(phase.name.clone());
+            state.tree = TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
+                .context("recording the tree for a resume")?;
             state.write(&build_top).context("writing the build state")?;
             state.write_boundary(&build_top, index, &phase.name)?;
-            crate::tree_manifest::TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
-                .and_then(|m| m.write(&crate::resume::manifest_path(&build_top)))
-                .context("recording the tree for a resume")?;
             crate::signals::set_running(None);
         }
         let report = RunReport {
@@ -376,6 +374,7 @@ impl<'p> Runner<'p> {
             outputs,
             cwd: build_top.to_path_buf(),
             plan_digest: Default::default(),
+            tree: Default::default(),
         })
     }
 }

@@ -8,6 +8,23 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+fn boundary_key(index: usize, name: &str) -> String {
+    format!("{index:02}-{name}")
+}
+
+fn read_boundaries(path: &Path) -> anyhow::Result<Map<String, Value>> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not a phaser states file ({e}); remove it to start over",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
+        Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
+    }
+}
+
 /// The state file's format version.
 pub const STATE_VERSION: u32 = 1;
 
@@ -34,6 +51,15 @@ pub struct BuildState {
     /// Fingerprints of the plan's parts, to say what changed on a resume.
     #[serde(default)]
     pub plan_digest: crate::plan_digest::PlanDigest,
+    /// The tree and outputs as this state's last phase left them, which
+    /// `--resume` restores. In the same file as the state so the two are
+    /// always written together: a kill between two files could pair a state
+    /// with the tree of another phase.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::tree_manifest::TreeManifest::is_empty"
+    )]
+    pub tree: crate::tree_manifest::TreeManifest,
 }
 
 impl BuildState {
@@ -42,20 +68,24 @@ impl BuildState {
         build_top.join(".phaser").join("state.json")
     }
 
-    /// Where the state after phase number `index` (`name`) is kept, for
-    /// `--from` a later phase.
-    pub fn boundary_path(build_top: &Path, index: usize, name: &str) -> PathBuf {
-        build_top
-            .join(".phaser")
-            .join("states")
-            .join(format!("{index:02}-{name}.json"))
+    /// Where the states after each phase are kept, for `--from` a later
+    /// phase: one file (an object keyed `NN-name`), so a phase boundary
+    /// costs no new file.
+    pub fn boundaries_path(build_top: &Path) -> PathBuf {
+        build_top.join(".phaser").join("states.json")
     }
 
     /// Keeps a copy of this state as the one after phase `index`.
     pub fn write_boundary(&self, build_top: &Path, index: usize, name: &str) -> anyhow::Result<()> {
-        let path = BuildState::boundary_path(build_top, index, name);
-        std::fs::create_dir_all(path.parent().expect("a boundary path has a parent"))?;
-        std::fs::write(&path, serde_json::to_vec(self)?)
+        let path = BuildState::boundaries_path(build_top);
+        let mut all = read_boundaries(&path)?;
+        let mut value = serde_json::to_value(self)?;
+        // The tree manifest only serves the latest state's resume.
+        if let Value::Object(map) = &mut value {
+            map.remove("tree");
+        }
+        all.insert(boundary_key(index, name), value);
+        crate::atomic_file::write(&path, &serde_json::to_vec(&all)?)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
     }
 
@@ -65,7 +95,16 @@ impl BuildState {
         index: usize,
         name: &str,
     ) -> anyhow::Result<Option<BuildState>> {
-        BuildState::read_file(&BuildState::boundary_path(build_top, index, name))
+        let path = BuildState::boundaries_path(build_top);
+        match read_boundaries(&path)?.remove(&boundary_key(index, name)) {
+            Some(value) => Ok(Some(serde_json::from_value(value).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: the state after `{name}` is not a phaser state ({e})",
+                    path.display()
+                )
+            })?)),
+            None => Ok(None),
+        }
     }
 
     /// Reads the state file of `build_top`, if there is one.
@@ -144,6 +183,7 @@ mod tests {
             outputs: BTreeMap::new(),
             cwd: PathBuf::from("/"),
             plan_digest: Default::default(),
+            tree: Default::default(),
         }
     }
 

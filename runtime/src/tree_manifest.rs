@@ -62,7 +62,7 @@ impl Entry {
 }
 
 /// The entries under a set of roots at one moment.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TreeManifest {
     roots: Vec<PathBuf>,
     entries: BTreeMap<PathBuf, Entry>,
@@ -100,25 +100,6 @@ impl TreeManifest {
     /// Whether it holds no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    /// Writes the manifest atomically to `path`.
-    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let bytes = serde_json::to_vec(self)?;
-        crate::atomic_file::write(path, &bytes)
-            .with_context(|| format!("writing {}", path.display()))
-    }
-
-    /// Reads a manifest written by [`TreeManifest::write`].
-    pub fn read(path: &Path) -> anyhow::Result<Option<TreeManifest>> {
-        match std::fs::read(path) {
-            Ok(bytes) => Ok(Some(
-                serde_json::from_slice(&bytes)
-                    .with_context(|| format!("reading {}", path.display()))?,
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-        }
     }
 
     /// Puts the roots back the way the manifest saw them, or, when that is

@@ -45,14 +45,9 @@ pub const MANIFEST_FILE: &str = "manifest";
 /// build only and are never carried: the files Nix writes for this
 /// derivation (the next has its own), the process groups this run started
 /// (the runner SIGKILLs recorded groups before it starts, and these ids
-/// mean other processes on another machine or in another sandbox), and the
-/// resume manifest (inode numbers of this file system).
-pub const NOT_CARRIED: &[&str] = &[
-    ".attrs.json",
-    ".attrs.sh",
-    ".phaser/groups",
-    ".phaser/tree.json",
-];
+/// mean other processes on another machine or in another sandbox). The
+/// resume manifest inside the state file is dropped by the builder.
+pub const NOT_CARRIED: &[&str] = &[".attrs.json", ".attrs.sh", ".phaser/groups"];
 
 /// What one direction of a hand-off moved.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -146,6 +146,8 @@ impl SplitBuild {
                     .insert("NIX_BUILD_CORES".into(), crate::build_cores().to_string());
             }
             state.plan_hash = plan_hash(&plan.source);
+            // Inode numbers of the previous derivation's file system.
+            state.tree = Default::default();
         };
         let mut state = BuildState::read(build_top)?.ok_or_else(|| {
             anyhow!(
