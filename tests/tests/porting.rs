@@ -248,3 +248,18 @@ fn man_pages_end_up_gzipped() {
     let b = build(json!({}));
     assert!(b.out("share/man/man1/demo.1.gz").exists());
 }
+
+#[test]
+fn an_unpack_cmd_hook_is_refused_with_what_to_do_instead() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.run(&demo(json!({"unpackCmd": "cp -r $curSrc ."})), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "`unpackCmd` (a bash hook of stdenv's unpack) is not run by phaser's standard unpack"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("unpackPhase"), "{err}");
+}
