@@ -167,6 +167,7 @@ impl<'p> Runner<'p> {
             last,
             mut state,
         } = crate::resume::start(&self.options.range, &phases, &digest, &build_top, || {
+            self.start_over(&build_top)?;
             self.initial_state(&build_top)
         })?;
         state.plan_digest = digest;
@@ -345,6 +346,42 @@ impl<'p> Runner<'p> {
                 .keep(),
         };
         Ok(dir.canonicalize()?)
+    }
+
+    /// A run from the first phase in a build directory that holds an
+    /// earlier phaser build starts from nothing, as stdenv always does:
+    /// the earlier tree goes, and so do its outputs under `--out-dir`
+    /// (phaser made them; outputs elsewhere, as Nix gives them, are left
+    /// alone). A directory without phaser's state is not touched.
+    fn start_over(&self, build_top: &Path) -> anyhow::Result<()> {
+        let Ok(Some(previous)) = BuildState::read(build_top) else {
+            return Ok(());
+        };
+        self.printer.note(&format!(
+            "starting over in {}: removing the earlier build there (use --resume or --from to continue it instead)",
+            build_top.display()
+        ));
+        for entry in std::fs::read_dir(build_top)?.flatten() {
+            let path = entry.path();
+            if entry.file_name() == ".phaser" {
+                let _ = std::fs::remove_file(path.join("states.json"));
+                continue;
+            }
+            let removed = if path.is_dir() && !path.is_symlink() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.with_context(|| format!("removing {}", path.display()))?;
+        }
+        let out_dir = std::path::absolute(&self.options.out_dir)?;
+        for output in previous.outputs.values().map(PathBuf::from) {
+            if output.starts_with(&out_dir) && output.exists() {
+                std::fs::remove_dir_all(&output)
+                    .with_context(|| format!("removing {}", output.display()))?;
+            }
+        }
+        Ok(())
     }
 
     /// The state before the first phase, for a build in `build_top`.

@@ -125,3 +125,24 @@ fn only_from_and_to_run_parts_of_the_order() {
     assert!(String::from_utf8_lossy(&output.stderr)
         .contains("has no state after `a`: run the phases before `b` first"));
 }
+
+#[test]
+fn a_fresh_run_in_an_earlier_build_directory_starts_over() {
+    let sandbox = Sandbox::new();
+    let plan = json!({
+        "phases": ["a"],
+        "phaser": {"phases": {"a": {"rhai": r#"
+            if exists("made") { throw "the earlier build's tree is still here"; }
+            mkdir("made");
+            mkdir(input.outputs.out);
+            write(input.outputs.out + "/stamp", "x");
+            #{}
+        "#}}}
+    });
+    let first = sandbox.run(&plan, &[]);
+    assert!(first.status.success(), "{}", describe(&first));
+    let second = sandbox.run(&plan, &[]);
+    assert!(second.status.success(), "{}", describe(&second));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("starting over in"));
+    assert!(sandbox.path("out/out/stamp").exists());
+}
