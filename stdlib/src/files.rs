@@ -34,6 +34,7 @@ use serde_json::Value;
 use crate::{Context, Error, Function, Result};
 
 pub(crate) use atomic::{write_atomic, TempFile};
+pub(crate) use clone::set_mtime_nofollow;
 pub(crate) use mode::{process_umask, Mode};
 
 /// This family's functions, for the registry.

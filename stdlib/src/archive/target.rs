@@ -10,7 +10,7 @@
 //! so a read-only directory in the archive does not block its own contents.
 
 use std::collections::HashSet;
-use std::ffi::{CString, OsStr};
+use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -413,35 +413,6 @@ pub(super) fn system_time(secs: i64) -> SystemTime {
 /// Sets the modification time of `path`, of a symbolic link itself rather
 /// than its target.
 pub(super) fn set_mtime_nofollow(path: &Path, secs: i64, nanos: i64) -> Result<()> {
-    let c_path = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| Error::msg(format!("{}: path contains a NUL byte", path.display())))?;
-    let times = [
-        libc::timespec {
-            tv_sec: 0,
-            tv_nsec: libc::UTIME_OMIT,
-        },
-        libc::timespec {
-            tv_sec: secs as libc::time_t,
-            tv_nsec: nanos as _,
-        },
-    ];
-    // SAFETY: c_path is a valid NUL-terminated string and times has two
-    // elements, as utimensat(2) requires.
-    let rc = unsafe {
-        libc::utimensat(
-            libc::AT_FDCWD,
-            c_path.as_ptr(),
-            times.as_ptr(),
-            libc::AT_SYMLINK_NOFOLLOW,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(Error::io(
-            "setting the time of",
-            path,
-            io::Error::last_os_error(),
-        ))
-    }
+    crate::files::set_mtime_nofollow(path, secs, nanos)
+        .map_err(|e| Error::io("setting the time of", path, e))
 }

@@ -108,9 +108,28 @@ pub(crate) fn set_file_times(file: &File, meta: &Metadata) -> io::Result<()> {
 /// Gives `path` itself (a symlink is not followed) the access and
 /// modification times of `meta`.
 pub(crate) fn set_path_times(path: &Path, meta: &Metadata) -> io::Result<()> {
+    utimensat_nofollow(path, &timespecs(meta))
+}
+
+/// Sets only the modification time of `path` itself (a symlink is not
+/// followed), leaving its access time as it is.
+pub(crate) fn set_mtime_nofollow(path: &Path, secs: i64, nanos: i64) -> io::Result<()> {
+    let times = [
+        libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        },
+        libc::timespec {
+            tv_sec: secs as libc::time_t,
+            tv_nsec: nanos as _,
+        },
+    ];
+    utimensat_nofollow(path, &times)
+}
+
+fn utimensat_nofollow(path: &Path, times: &[libc::timespec; 2]) -> io::Result<()> {
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
-    let times = timespecs(meta);
     // SAFETY: `c_path` is NUL-terminated and `times` holds two timespecs.
     let rc = unsafe {
         libc::utimensat(
