@@ -18,7 +18,10 @@ Examples:
   phaser run hello.json --build-dir /tmp/b --from configure --to install
   phaser plan hello.json
   phaser std --list
-  phaser std hash --string hello";
+  phaser std hash --string hello
+
+With no command, inside a Nix build (a derivation with __structuredAttrs = true
+whose builder is phaser), phaser builds the derivation from its .attrs.json.";
 
 /// Runs the build phases of a package through rhai, lua, bash or any
 /// program that speaks phaser's JSON protocol.
