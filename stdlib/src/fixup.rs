@@ -18,7 +18,18 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+
 use crate::{Context, Error, Function, Result};
+
+/// The arguments of the functions that work on one output directory
+/// (`compressManPages`, `pruneLibtoolFiles`, `moveLib64`, `moveSbin`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OutputArgs {
+    /// The output directory.
+    pub path: String,
+}
 
 /// This family's functions, for the registry.
 pub(crate) fn functions() -> Vec<Function> {

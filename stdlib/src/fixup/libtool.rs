@@ -6,10 +6,10 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::walk;
+use super::OutputArgs;
 use crate::{Context, Error, Function, Result};
 
 const NAME: &str = "pruneLibtoolFiles";
@@ -17,15 +17,9 @@ const NAME: &str = "pruneLibtoolFiles";
 /// The line that replaces a non-empty `dependency_libs`, as stdenv writes it.
 const PRUNED: &[u8] = b"dependency_libs='' #pruned";
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Args {
-    path: String,
-}
-
 /// The registry entry.
 pub(crate) fn function() -> Function {
-    Function::new::<Args, _>(
+    Function::new::<OutputArgs, _>(
         NAME,
         "{path: string}",
         &["path"],
@@ -34,7 +28,7 @@ pub(crate) fn function() -> Function {
          (`old_library=''`), replaces a non-empty `dependency_libs='...'` line by \
          `dependency_libs='' #pruned`, as stdenv's pruneLibtoolFiles; the files stay, with \
          their mode. Returns the files changed.",
-        |cx, a: Args| {
+        |cx, a: OutputArgs| {
             let pruned = prune_libtool_files(cx, Path::new(&a.path))?;
             Ok(Value::Array(
                 pruned

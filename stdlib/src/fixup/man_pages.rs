@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use flate2::{Compression, GzBuilder};
 use rayon::prelude::*;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::preserve::Kept;
 use super::walk;
+use super::OutputArgs;
 use crate::{Context, Error, Function, Result};
 
 const NAME: &str = "compressManPages";
@@ -33,15 +33,9 @@ pub(crate) struct Compressed {
     pub symlinks: Vec<PathBuf>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Args {
-    path: String,
-}
-
 /// The registry entry.
 pub(crate) fn function() -> Function {
-    Function::new::<Args, _>(
+    Function::new::<OutputArgs, _>(
         NAME,
         "{path: string}",
         &["path"],
@@ -53,7 +47,7 @@ pub(crate) fn function() -> Function {
          bar.1` becomes `foo.1.gz -> bar.1.gz`). Nothing is done when `share` or \
          `share/man` is a symlink or there is no `share/man`. Returns `{pages, symlinks}`: \
          the `.gz` files and links made.",
-        |cx, a: Args| {
+        |cx, a: OutputArgs| {
             let done = compress_man_pages(cx, Path::new(&a.path))?;
             Ok(json!({"pages": done.pages, "symlinks": done.symlinks}))
         },

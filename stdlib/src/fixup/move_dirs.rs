@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::OutputArgs;
 use crate::{Context, Error, Function, Result};
 
 #[derive(Deserialize)]
@@ -15,12 +16,6 @@ use crate::{Context, Error, Function, Result};
 struct DocsArgs {
     path: String,
     force_share: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PathArgs {
-    path: String,
 }
 
 /// The registry entries.
@@ -41,7 +36,7 @@ pub(crate) fn functions() -> Vec<Function> {
                 paths_value(move_docs(cx, Path::new(&a.path), &names)?)
             },
         ),
-        Function::new::<PathArgs, _>(
+        Function::new::<OutputArgs, _>(
             "moveLib64",
             "{path: string}",
             &["path"],
@@ -49,7 +44,7 @@ pub(crate) fn functions() -> Vec<Function> {
              symlink to lib, as stdenv's _moveLib64. Nothing is done when lib64 is missing or \
              already a symlink; a name present in both is an error (nothing already in lib is \
              overwritten). Returns the moved entries' new paths.",
-            |cx, a: PathArgs| {
+            |cx, a: OutputArgs| {
                 paths_value(merge_into(
                     cx,
                     Path::new(&a.path),
@@ -59,7 +54,7 @@ pub(crate) fn functions() -> Vec<Function> {
                 )?)
             },
         ),
-        Function::new::<PathArgs, _>(
+        Function::new::<OutputArgs, _>(
             "moveSbin",
             "{path: string}",
             &["path"],
@@ -68,7 +63,7 @@ pub(crate) fn functions() -> Vec<Function> {
              already a symlink; a file in sbin replaces a file of the same name in bin (with a \
              warning, as `mv` would), while a directory clash is an error. Returns the moved \
              entries' new paths.",
-            |cx, a: PathArgs| {
+            |cx, a: OutputArgs| {
                 paths_value(merge_into(
                     cx,
                     Path::new(&a.path),
