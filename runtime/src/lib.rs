@@ -17,6 +17,7 @@
 //! each phase's answer to the next.
 
 mod atomic_file;
+mod boundaries;
 mod default_phases;
 mod env;
 pub mod handoff;
@@ -35,6 +36,7 @@ pub mod split;
 mod state;
 mod tree_manifest;
 
+pub use boundaries::Boundaries;
 pub use default_phases::source as standard_phase_source;
 pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};

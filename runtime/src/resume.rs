@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail};
 
+use crate::boundaries::Boundaries;
 use crate::order::ResolvedPhase;
 use crate::plan_digest::PlanDigest;
 use crate::runner::Range;
@@ -101,11 +102,9 @@ fn from_phase(
     }
     // The phase whose end this run starts from: the one before `i`, looking
     // past phases a gate skips (they change nothing).
+    let boundaries = Boundaries::read(build_top)?;
     let mut j = i - 1;
-    while j > 0
-        && phases[j].skipped.is_some()
-        && BuildState::read_boundary(build_top, j, &phases[j].name)?.is_none()
-    {
+    while j > 0 && phases[j].skipped.is_some() && boundaries.get(j, &phases[j].name)?.is_none() {
         j -= 1;
     }
     let before = &phases[j].name;
@@ -113,7 +112,7 @@ fn from_phase(
     let next_after_saved = saved
         .as_ref()
         .is_some_and(|s| s.completed.last() == Some(before));
-    let state = match BuildState::read_boundary(build_top, j, before)? {
+    let state = match boundaries.get(j, before)? {
         Some(state) => state,
         None if next_after_saved => saved.clone().expect("checked above"),
         None => bail!(

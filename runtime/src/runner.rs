@@ -171,6 +171,7 @@ impl<'p> Runner<'p> {
             self.initial_state(&build_top)
         })?;
         state.plan_digest = digest;
+        let mut boundaries = crate::boundaries::Boundaries::read(&build_top)?;
         let tree_roots: Vec<PathBuf> = std::iter::once(build_top.clone())
             .chain(state.outputs.values().map(PathBuf::from))
             .collect();
@@ -204,7 +205,7 @@ impl<'p> Runner<'p> {
                 });
                 state.completed.push(phase.name.clone());
                 state.write(&build_top)?;
-                state.write_boundary(&build_top, index, &phase.name)?;
+                boundaries.insert(index, &phase.name, &state)?;
                 continue;
             }
             self.printer.header(index, total, &phase.name, &detail);
@@ -235,7 +236,7 @@ impl<'p> Runner<'p> {
             state.tree = TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
                 .context("recording the tree for a resume")?;
             state.write(&build_top).context("writing the build state")?;
-            state.write_boundary(&build_top, index, &phase.name)?;
+            boundaries.insert(index, &phase.name, &state)?;
             crate::signals::set_running(None);
         }
         let report = RunReport {
@@ -364,7 +365,7 @@ impl<'p> Runner<'p> {
         for entry in std::fs::read_dir(build_top)?.flatten() {
             let path = entry.path();
             if entry.file_name() == ".phaser" {
-                let _ = std::fs::remove_file(path.join("states.json"));
+                let _ = std::fs::remove_file(crate::boundaries::Boundaries::path(build_top));
                 continue;
             }
             let removed = if path.is_dir() && !path.is_symlink() {

@@ -8,23 +8,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-fn boundary_key(index: usize, name: &str) -> String {
-    format!("{index:02}-{name}")
-}
-
-fn read_boundaries(path: &Path) -> anyhow::Result<Map<String, Value>> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{} is not a phaser states file ({e}); remove it to start over",
-                path.display()
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
-        Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
-    }
-}
-
 /// The state file's format version.
 pub const STATE_VERSION: u32 = 1;
 
@@ -66,45 +49,6 @@ impl BuildState {
     /// Where the state of the build in `build_top` lives.
     pub fn path(build_top: &Path) -> PathBuf {
         build_top.join(".phaser").join("state.json")
-    }
-
-    /// Where the states after each phase are kept, for `--from` a later
-    /// phase: one file (an object keyed `NN-name`), so a phase boundary
-    /// costs no new file.
-    pub fn boundaries_path(build_top: &Path) -> PathBuf {
-        build_top.join(".phaser").join("states.json")
-    }
-
-    /// Keeps a copy of this state as the one after phase `index`.
-    pub fn write_boundary(&self, build_top: &Path, index: usize, name: &str) -> anyhow::Result<()> {
-        let path = BuildState::boundaries_path(build_top);
-        let mut all = read_boundaries(&path)?;
-        let mut value = serde_json::to_value(self)?;
-        // The tree manifest only serves the latest state's resume.
-        if let Value::Object(map) = &mut value {
-            map.remove("tree");
-        }
-        all.insert(boundary_key(index, name), value);
-        crate::atomic_file::write(&path, &serde_json::to_vec(&all)?)
-            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
-    }
-
-    /// Reads the state kept after phase `index` (`name`), if there is one.
-    pub fn read_boundary(
-        build_top: &Path,
-        index: usize,
-        name: &str,
-    ) -> anyhow::Result<Option<BuildState>> {
-        let path = BuildState::boundaries_path(build_top);
-        match read_boundaries(&path)?.remove(&boundary_key(index, name)) {
-            Some(value) => Ok(Some(serde_json::from_value(value).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: the state after `{name}` is not a phaser state ({e})",
-                    path.display()
-                )
-            })?)),
-            None => Ok(None),
-        }
     }
 
     /// Reads the state file of `build_top`, if there is one.

@@ -159,10 +159,11 @@ impl SplitBuild {
         state
             .write(build_top)
             .context("writing the adjusted build state")?;
+        let mut boundaries = crate::Boundaries::read(build_top)?;
         for (index, phase) in crate::order::resolve(plan)?.iter().enumerate() {
-            if let Some(mut state) = BuildState::read_boundary(build_top, index, &phase.name)? {
+            if let Some(mut state) = boundaries.get(index, &phase.name)? {
                 adjust(&mut state);
-                state.write_boundary(build_top, index, &phase.name)?;
+                boundaries.insert(index, &phase.name, &state)?;
             }
         }
         Ok(())
