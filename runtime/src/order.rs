@@ -99,6 +99,19 @@ impl ResolvedPhase {
     }
 }
 
+/// Where phase `name` (`build` or `buildPhase`) is in `phases`, or an error
+/// that lists the phases there are.
+pub fn position(phases: &[ResolvedPhase], name: &str) -> Result<usize, String> {
+    let wanted = normalize_phase_name(name);
+    phases.iter().position(|p| p.name == wanted).ok_or_else(|| {
+        let names: Vec<&str> = phases.iter().map(|p| p.name.as_str()).collect();
+        format!(
+            "no phase named `{name}` in this plan; the phases are {}",
+            names.join(", ")
+        )
+    })
+}
+
 /// Resolves the plan's phase order, bodies, hooks and gates.
 pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
     let file = plan.file.as_str();

@@ -31,22 +31,7 @@ pub(crate) fn start(
     if phases.is_empty() {
         bail!("the plan has no phases to run");
     }
-    let names = || {
-        phases
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let find = |name: &str| -> anyhow::Result<usize> {
-        let wanted = crate::plan::normalize_phase_name(name);
-        phases.iter().position(|p| p.name == wanted).ok_or_else(|| {
-            anyhow!(
-                "no phase named `{name}` in this plan; the phases are {}",
-                names()
-            )
-        })
-    };
+    let find = |name: &str| crate::order::position(phases, name).map_err(|e| anyhow!(e));
     let last = phases.len() - 1;
     match range {
         Range::All => Ok(Start {

@@ -10,10 +10,12 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
         Err(status) => return status,
     };
     if let Some(name) = show {
-        let wanted = phaser::plan::normalize_phase_name(name);
-        let Some(phase) = phases.iter().find(|p| p.name == wanted) else {
-            eprintln!("phaser: no phase `{name}` in this plan");
-            return 2;
+        let phase = match phaser::order::position(&phases, name) {
+            Ok(i) => &phases[i],
+            Err(e) => {
+                eprintln!("phaser: {e}");
+                return 2;
+            }
         };
         if let (phaser::order::Provenance::Default, Some(text)) = (
             &phase.provenance,

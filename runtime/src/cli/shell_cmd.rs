@@ -42,10 +42,12 @@ pub fn main(
     // Run what comes before --at, unless an earlier run already did.
     let saved = BuildState::read(&build_dir).ok().flatten();
     if let Some(at) = at {
-        let wanted = phaser::plan::normalize_phase_name(at);
-        let Some(i) = phases.iter().position(|p| p.name == wanted) else {
-            eprintln!("phaser: no phase `{at}` in this plan");
-            return 2;
+        let i = match phaser::order::position(&phases, at) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("phaser: {e}");
+                return 2;
+            }
         };
         let done = saved
             .as_ref()
