@@ -11,6 +11,27 @@ use phaser_stdlib::process_group;
 /// How many lines of standard error an error message shows.
 pub(crate) const TAIL_LINES: usize = 12;
 
+/// `program` set up to run a phase: exactly the phase's environment (never
+/// the runner's), its working directory, and what `phaser std` inside it
+/// needs to confine writes and name the phase in its log.
+pub(crate) fn phase_command(
+    program: impl AsRef<std::ffi::OsStr>,
+    input: &crate::PhaseInput,
+    invocation: &crate::Invocation<'_>,
+) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .envs(&input.env)
+        .env(
+            phaser_stdlib::WRITE_ROOTS_VAR,
+            std::env::join_paths(invocation.roots).unwrap_or_default(),
+        )
+        .env(phaser_stdlib::PHASE_VAR, invocation.label)
+        .current_dir(&input.paths.cwd);
+    command
+}
+
 /// What a finished child left.
 pub(crate) struct Finished {
     pub status: ExitStatus,

@@ -2,7 +2,6 @@
 //! writes its answer JSON to stdout (stderr is its log).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::child;
 use crate::{
@@ -44,17 +43,8 @@ impl Interpreter for ExecInterpreter {
                 ))
             })?;
         let payload = serde_json::to_vec(input).map_err(|e| fail(e.to_string()))?;
-        let mut command = Command::new(&program);
-        command
-            .args(&argv[1..])
-            .env_clear()
-            .envs(&input.env)
-            .env(
-                phaser_stdlib::WRITE_ROOTS_VAR,
-                std::env::join_paths(invocation.roots).unwrap_or_default(),
-            )
-            .env(phaser_stdlib::PHASE_VAR, invocation.label)
-            .current_dir(&input.paths.cwd);
+        let mut command = child::phase_command(&program, input, invocation);
+        command.args(&argv[1..]);
         let finished = child::run(&mut command, Some(payload), true)
             .map_err(|e| fail(format!("could not start `{}`: {e}", program.display())))?;
         if !finished.status.success() {

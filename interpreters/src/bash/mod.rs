@@ -11,7 +11,6 @@ mod changes;
 mod vars;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::child;
 use crate::{
@@ -92,16 +91,13 @@ impl Interpreter for BashInterpreter {
             let _ = std::fs::remove_file(file(stale));
         }
 
-        let roots = std::env::join_paths(invocation.roots).unwrap_or_default();
-        let mut command = Command::new(&self.bash);
+        let mut command = child::phase_command(&self.bash, input, invocation);
         command
             .arg("--noprofile")
             .arg("--norc")
             .arg("-c")
             .arg(DRIVER)
             .arg(format!("phaser-{}", invocation.label))
-            .env_clear()
-            .envs(&input.env)
             .env("PHASER_INPUT", file("input.json"))
             .env("PHASER_OUTPUT", file("answer.json"))
             .env("PHASER_PRELUDE", file("prelude.sh"))
@@ -110,10 +106,7 @@ impl Interpreter for BashInterpreter {
             .env("PHASER_DUMP", file("dump"))
             .env("PHASER_ERRORS", file("errors"))
             .env("PHASER_CWD", &input.paths.cwd)
-            .env("PHASER_EXE", &self.phaser_exe)
-            .env(phaser_stdlib::WRITE_ROOTS_VAR, roots)
-            .env(phaser_stdlib::PHASE_VAR, invocation.label)
-            .current_dir(&input.paths.cwd);
+            .env("PHASER_EXE", &self.phaser_exe);
         let finished = child::run(&mut command, None, false)
             .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?;
 
