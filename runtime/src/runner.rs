@@ -267,10 +267,32 @@ impl<'p> Runner<'p> {
             self.printer
                 .note(&format!("`{}` has no body yet: nothing to do", phase.name));
         }
+        // A standard phase's own parts that stdenv runs outside its hooks,
+        // and stdenv's bash unpack for builds whose unpacking needs bash.
+        let standard = phase.provenance == crate::order::Provenance::Default;
+        let edge = |f: fn(&str) -> Option<phaser_interpreters::Script>| {
+            standard.then(|| f(&phase.name)).flatten().map(Body::Script)
+        };
+        let (opening, closing) = (
+            edge(crate::default_phases::opening),
+            edge(crate::default_phases::closing),
+        );
+        let body = match &phase.body {
+            Some(_)
+                if standard
+                    && phase.name == "unpack"
+                    && crate::default_phases::needs_bash_unpack(&state.attrs) =>
+            {
+                Some(Body::Script(crate::default_phases::bash_unpack()))
+            }
+            other => other.clone(),
+        };
+        let open = opening.iter().map(|b| (b, None));
         let pre = phase.pre.iter().map(|h| (&h.body, Some(h.name.as_str())));
-        let body = phase.body.iter().map(|b| (b, None));
+        let main = body.iter().map(|b| (b, None));
         let post = phase.post.iter().map(|h| (&h.body, Some(h.name.as_str())));
-        for (body, hook) in pre.chain(body).chain(post) {
+        let close = closing.iter().map(|b| (b, None));
+        for (body, hook) in open.chain(pre).chain(main).chain(post).chain(close) {
             self.run_body(body, &phase.name, hook, index, state, build_top, roots)?;
         }
         // As in stdenv, the move into the source root comes after the whole
