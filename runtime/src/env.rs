@@ -127,9 +127,13 @@ pub fn initial_env(
         env.entry("shell".into()).or_insert(shell);
     }
     // Without strictDeps the tools on PATH serve the host too (setup.sh
-    // adds the initial path to HOST_PATH).
+    // adds the initial path to HOST_PATH); with it, only host dependencies.
     if !env.contains_key("HOST_PATH") {
-        let host = env["PATH"].clone();
+        let host = if crate::plan::is_set(attrs.get("strictDeps")) {
+            String::new()
+        } else {
+            env["PATH"].clone()
+        };
         env.insert("HOST_PATH".into(), host);
     }
     env

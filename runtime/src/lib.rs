@@ -19,9 +19,11 @@
 mod atomic_file;
 mod boundaries;
 mod default_phases;
+pub mod deps;
 mod env;
 pub mod handoff;
 mod merge_patch;
+pub mod module;
 mod nix_log;
 pub mod order;
 pub mod outputs;
@@ -37,6 +39,7 @@ pub mod split;
 mod state;
 mod stdenv_hooks;
 mod tree_manifest;
+pub mod wrapper;
 
 pub use boundaries::Boundaries;
 pub use default_phases::source as standard_phase_source;

@@ -37,6 +37,8 @@ pub enum Provenance {
     BuildCommand,
     /// A standard phase with no body yet: it does nothing.
     NoBody,
+    /// A phaser module of a dependency (its name).
+    Module(String),
 }
 
 impl fmt::Display for Provenance {
@@ -46,6 +48,7 @@ impl fmt::Display for Provenance {
             Provenance::Plan(at) | Provenance::TopLevelAttr(at) => f.write_str(at),
             Provenance::BuildCommand => f.write_str("buildCommand"),
             Provenance::NoBody => f.write_str("default (no body: does nothing)"),
+            Provenance::Module(name) => write!(f, "module {name}"),
         }
     }
 }
@@ -223,7 +226,11 @@ pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
                         Placement::Before(_) => i,
                         Placement::After(_) => i + 1,
                     };
-                    order.insert(at, (spec.name.clone(), spec.at.clone()));
+                    let placed_by = match &spec.module {
+                        Some(module) => format!("module {module}"),
+                        None => spec.at.clone(),
+                    };
+                    order.insert(at, (spec.name.clone(), placed_by));
                 }
                 None => rest.push((spec, placement)),
             }
@@ -255,11 +262,13 @@ pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
     // 3. Bodies, hooks and gates.
     let mut resolved = Vec::with_capacity(order.len());
     for (name, placed_by) in order {
-        let from_plan = plan
-            .phases
-            .iter()
-            .rev()
-            .find(|s| s.name == name && s.body.is_some());
+        let spec_of = |from_module: bool| {
+            plan.phases
+                .iter()
+                .rev()
+                .find(|s| s.name == name && s.body.is_some() && s.module.is_some() == from_module)
+        };
+        let (from_plan, from_module) = (spec_of(false), spec_of(true));
         let top_level = format!("{name}Phase");
         let (body, provenance) = if name == "buildCommand" {
             let text = build_command.unwrap_or_default();
@@ -279,6 +288,9 @@ pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
                 Some(Body::Script(script)),
                 Provenance::TopLevelAttr(top_level.clone()),
             )
+        } else if let Some(spec) = from_module {
+            let module = spec.module.clone().unwrap_or_default();
+            (spec.body.clone(), Provenance::Module(module))
         } else if let Some(script) = default_phases::body(&name) {
             (Some(Body::Script(script)), Provenance::Default)
         } else if STANDARD_PHASES.contains(&name.as_str()) {
@@ -309,10 +321,14 @@ pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
                 });
             }
             for spec in plan.hooks.iter().filter(|h| h.name == hook) {
+                let from = match &spec.module {
+                    Some(module) => format!("module {module}"),
+                    None => spec.at.clone(),
+                };
                 list.push(Hook {
                     name: hook.clone(),
                     body: spec.body.clone(),
-                    from: spec.at.clone(),
+                    from,
                 });
             }
             list
@@ -334,7 +350,11 @@ pub fn resolve(plan: &Plan) -> Result<Vec<ResolvedPhase>, PlanError> {
                 file,
                 &spec.at,
                 format!(
-                    "no phase `{phase}` for this hook; the phases are {}",
+                    "no phase `{phase}` for this hook{}; the phases are {}",
+                    spec.module
+                        .as_ref()
+                        .map(|m| format!(" (from module {m})"))
+                        .unwrap_or_default(),
                     resolved
                         .iter()
                         .map(|p| p.name.as_str())

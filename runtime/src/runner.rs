@@ -173,6 +173,7 @@ impl<'p> Runner<'p> {
         let phases = order::resolve(self.plan)?;
         let build_top = self.build_top()?;
         *build_top_out = Some(build_top.clone());
+        self.install_wrappers(&build_top)?;
         // Whatever a killed earlier run left running must not write into
         // the tree while this run restores or uses it.
         let groups = build_top.join(".phaser").join("groups");
@@ -197,21 +198,21 @@ impl<'p> Runner<'p> {
             state.tree = TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))?;
             state.write(&build_top).context("writing the build state")?;
         }
-        let tmpdir = PathBuf::from(
-            state
-                .env
-                .get("TMPDIR")
-                .cloned()
-                .unwrap_or_else(|| "/tmp".into()),
-        );
-        let mut roots = vec![build_top.clone(), tmpdir];
-        roots.extend(state.outputs.values().map(PathBuf::from));
-        roots.extend(self.plan.write_roots.iter().cloned());
+        let roots = self.write_roots(&build_top, &state);
 
         crate::signals::install(BuildState::path(&build_top).display().to_string()).ok();
         let total = phases.len();
         for (index, phase) in phases.iter().enumerate().take(last + 1).skip(first) {
-            let detail = format!("({}, {})", phase.interpreter(), phase.provenance);
+            let detail = match crate::stdenv_hooks::phase_set_by_hook(&state.attrs, &phase.name)
+                .filter(|_| phase.provenance == crate::order::Provenance::Default)
+            {
+                Some(script) => format!(
+                    "(bash, set by a setup hook: {}Phase={})",
+                    phase.name,
+                    script.text().unwrap_or_default().trim()
+                ),
+                None => format!("({}, {})", phase.interpreter(), phase.provenance),
+            };
             if let Some(why) = &phase.skipped {
                 rows.push(PhaseReport {
                     name: phase.name.clone(),
@@ -290,6 +291,61 @@ impl<'p> Runner<'p> {
         Ok(report)
     }
 
+    /// Where standard-library calls of the build in `build_top` may write:
+    /// the build directory, TMPDIR, the outputs, the plan's write roots.
+    fn write_roots(&self, build_top: &Path, state: &BuildState) -> Vec<PathBuf> {
+        let tmpdir = PathBuf::from(
+            state
+                .env
+                .get("TMPDIR")
+                .cloned()
+                .unwrap_or_else(|| "/tmp".into()),
+        );
+        let mut roots = vec![build_top.to_path_buf(), tmpdir];
+        roots.extend(state.outputs.values().map(PathBuf::from));
+        roots.extend(self.plan.write_roots.iter().cloned());
+        roots
+    }
+
+    /// The compiler and linker wrappers (`cc`, `ld`, ... as this phaser) in
+    /// the directory the environment puts first on PATH; made on every
+    /// run, since the binary may have moved since the last.
+    fn install_wrappers(&self, build_top: &Path) -> anyhow::Result<()> {
+        let dir = build_top.join(crate::wrapper::DIR);
+        crate::wrapper::install(&dir, &self.options.phaser_exe)
+            .with_context(|| format!("creating the compiler wrappers in {}", dir.display()))
+    }
+
+    /// The dependencies' setup hooks, sourced in a bash step before the
+    /// first phase (see [`crate::deps::setup_hooks`]); what they change
+    /// is in `state` afterwards, as a phase's answer would be.
+    fn run_setup_hooks(&self, state: &mut BuildState, build_top: &Path) -> anyhow::Result<()> {
+        let deps = &self.plan.dependencies;
+        let Some(script) = crate::deps::setup_hooks::script(deps) else {
+            return Ok(());
+        };
+        self.printer.note(&format!(
+            "dependencies: sourcing the setup hooks of {}",
+            deps.unique()
+                .iter()
+                .filter(|p| p.is_file() || p.join("nix-support/setup-hook").is_file())
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let roots = self.write_roots(build_top, state);
+        self.install_wrappers(build_top)?;
+        self.run_body(
+            &Body::Script(script),
+            crate::deps::setup_hooks::STEP,
+            None,
+            0,
+            state,
+            build_top,
+            &roots,
+        )
+    }
+
     /// stdenv's exitHandler: `runHook failureHook` after a failure,
     /// `runHook exitHook` after a successful build. Like there, their own
     /// failures are reported and change nothing.
@@ -354,6 +410,13 @@ impl<'p> Runner<'p> {
         // A standard phase's own parts that stdenv runs outside its hooks,
         // and stdenv's bash unpack for builds whose unpacking needs bash.
         let standard = phase.provenance == crate::order::Provenance::Default;
+        // A setup hook may have given the phase a bash body (`configurePhase=
+        // cmakeConfigurePhase`), which replaces the standard one whole.
+        let set_by_hook = standard
+            .then(|| crate::stdenv_hooks::phase_set_by_hook(&state.attrs, &phase.name))
+            .flatten();
+        let dynamic = set_by_hook.is_some();
+        let standard = standard && !dynamic;
         let edge = |f: fn(&str) -> Option<phaser_interpreters::Script>| {
             standard.then(|| f(&phase.name)).flatten().map(Body::Script)
         };
@@ -369,24 +432,29 @@ impl<'p> Runner<'p> {
             {
                 Some(Body::Script(crate::default_phases::bash_unpack()))
             }
+            _ if set_by_hook.is_some() => set_by_hook.map(Body::Script),
             other => other.clone(),
         };
         let pre_name = format!("pre{}", crate::plan::capitalize(&phase.name));
         let post_name = format!("post{}", crate::plan::capitalize(&phase.name));
+        // The package's own `preXHooks` entries, unless the body runs
+        // `runHook preX` itself; read when the moment comes, since a bash
+        // phase before may have added some. A body a setup hook set that
+        // runs them also runs the top-level `preX` string.
+        let runs_itself = |name: &str| matches!(&body, Some(Body::Script(s)) if crate::stdenv_hooks::body_runs(s, &state.state, name));
+        let own_pre = !runs_itself(&pre_name);
+        let own_post = !runs_itself(&post_name);
+        // A top-level string hook's `from` is its own name.
+        let string_hook = |h: &crate::order::Hook| h.from == h.name;
         let mut steps: Vec<(Body, Option<String>)> = Vec::new();
         steps.extend(opening.map(|b| (b, None)));
         steps.extend(
             phase
                 .pre
                 .iter()
+                .filter(|h| !(dynamic && !own_pre && string_hook(h)))
                 .map(|h| (h.body.clone(), Some(h.name.clone()))),
         );
-        // The package's own `preXHooks` entries, unless the body runs
-        // `runHook preX` itself; read when the moment comes, since a bash
-        // phase before may have added some.
-        let runs_itself = |name: &str| matches!(&body, Some(Body::Script(s)) if crate::stdenv_hooks::body_runs(s, name));
-        let own_pre = !runs_itself(&pre_name);
-        let own_post = !runs_itself(&post_name);
         for (body, hook) in steps {
             self.run_body(
                 &body,
@@ -427,7 +495,11 @@ impl<'p> Runner<'p> {
                 )?;
             }
         }
-        for hook in &phase.post {
+        for hook in phase
+            .post
+            .iter()
+            .filter(|h| !(dynamic && !own_post && string_hook(h)))
+        {
             self.run_body(
                 &hook.body,
                 &phase.name,
@@ -577,9 +649,18 @@ impl<'p> Runner<'p> {
             std::fs::create_dir_all(&out_dir)
                 .with_context(|| format!("creating {}", out_dir.display()))?;
         }
-        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top);
+        let mut env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top);
         let mut attrs = self.plan.attrs.clone();
         attrs.remove("phaser");
+        let deps = &self.plan.dependencies;
+        deps.prepare(&mut attrs, &mut env);
+        let prefixes: Vec<String> = deps
+            .unique()
+            .iter()
+            .map(|p| p.display().to_string())
+            .chain(outputs.values().cloned())
+            .collect();
+        crate::wrapper::enable(&mut env, build_top, prefixes.iter().map(String::as_str));
         // multiple-outputs.sh's choices, which every phase reads.
         let chosen = crate::outputs::output_variables(&attrs, &outputs)
             .map_err(|m| anyhow!("{}: {m}", self.plan.file))?;
@@ -590,7 +671,7 @@ impl<'p> Runner<'p> {
             .entry("NIX_NO_SELF_RPATH")
             .or_insert(Value::String("1".into()));
         write_structured_attrs(build_top, &self.plan.attrs, &outputs)?;
-        Ok(BuildState {
+        let mut state = BuildState {
             version: STATE_VERSION,
             plan_hash: plan_hash(&self.plan.source),
             completed: Vec::new(),
@@ -601,7 +682,9 @@ impl<'p> Runner<'p> {
             cwd: build_top.to_path_buf(),
             plan_digest: Default::default(),
             tree: Default::default(),
-        })
+        };
+        self.run_setup_hooks(&mut state, build_top)?;
+        Ok(state)
     }
 }
 

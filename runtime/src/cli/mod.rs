@@ -128,8 +128,12 @@ enum Command {
         #[arg(long)]
         phaser: Option<PathBuf>,
     },
-    /// Print the JSON Schema (draft 2020-12) of plans.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of plans (or of phaser modules).
+    Schema {
+        /// The schema of phaser modules (nix-support/phaser-module.json) instead.
+        #[arg(long)]
+        module: bool,
+    },
     /// Call a standard-library function (as bash phases do).
     #[command(
         after_help = "Examples:\n  phaser std --list\n  phaser std hash --string hello --format sri\n  phaser std copy src dest\n  phaser std run '{\"argv\": [\"make\", \"-j2\"]}'"
@@ -189,8 +193,12 @@ pub fn main() -> i32 {
         } => shell_cmd::main(&plan, build_dir, at.as_deref(), out_dir),
         Command::Phase { name, vars } => shell_cmd::phase(name.as_deref(), vars),
         Command::Split { plan, phaser } => split_cmd::main(&plan, phaser),
-        Command::Schema => {
-            print!("{}", phaser::schema::PLAN_SCHEMA);
+        Command::Schema { module } => {
+            if module {
+                print!("{}", phaser::schema::module_schema());
+            } else {
+                print!("{}", phaser::schema::PLAN_SCHEMA);
+            }
             0
         }
         Command::Std {

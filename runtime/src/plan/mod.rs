@@ -47,6 +47,8 @@ pub struct PhaseSpec {
     pub placement: Option<Placement>,
     /// The JSON path it came from, for errors and `phaser plan`.
     pub at: String,
+    /// The module that added it (its name), or `None` for the plan's own.
+    pub module: Option<String>,
 }
 
 /// One hook body from `phaser.hooks`.
@@ -58,6 +60,8 @@ pub struct HookSpec {
     pub body: Body,
     /// The JSON path it came from.
     pub at: String,
+    /// The module that added it (its name), or `None` for the plan's own.
+    pub module: Option<String>,
 }
 
 /// A loaded, validated plan.
@@ -80,6 +84,11 @@ pub struct Plan {
     pub file: String,
     /// The plan's text as loaded, for the state file's plan hash.
     pub source: Value,
+    /// The dependencies, resolved (see [`crate::deps`]).
+    pub dependencies: crate::deps::Dependencies,
+    /// The modules the dependencies ship, in activation order (see
+    /// [`crate::module`]); their phases, hooks and defaults are merged in.
+    pub modules: Vec<crate::module::ModuleInfo>,
 }
 
 /// Keys allowed under `phaser`.
@@ -128,6 +137,8 @@ impl Plan {
         let phaser = attrs.remove("phaser").unwrap_or(Value::Object(Map::new()));
         attributes::check(file, &attrs)?;
         attributes::anchor_paths(&mut attrs, dir);
+        let dependencies = crate::deps::Dependencies::resolve(&attrs)
+            .map_err(|(at, message)| PlanError::at(file, at, message))?;
         let mut plan = Plan {
             attrs,
             phases: Vec::new(),
@@ -137,8 +148,12 @@ impl Plan {
             dir: dir.to_path_buf(),
             file: file.to_string(),
             source: value,
+            dependencies,
+            modules: Vec::new(),
         };
         plan.read_phaser_settings(&phaser)?;
+        let modules = crate::module::find(&plan.dependencies)?;
+        crate::module::merge(&mut plan, modules)?;
         crate::order::resolve(&plan)?;
         Ok(plan)
     }
@@ -158,65 +173,10 @@ impl Plan {
             }
         }
         if let Some(phases) = phaser.get("phases") {
-            let Value::Object(phases) = phases else {
-                return Err(PlanError::at(
-                    &file,
-                    "phaser.phases",
-                    "must be an object of phase name to body",
-                ));
-            };
-            for (name, value) in phases {
-                let at = format!("phaser.phases.{name}");
-                let (body, placement) = match value {
-                    Value::Null => (None, None),
-                    value => {
-                        let (script, placement) =
-                            body::parse_body(&file, &self.dir, &at, value, true)?;
-                        (Some(Body::Script(script)), placement)
-                    }
-                };
-                self.phases.push(PhaseSpec {
-                    name: normalize_phase_name(name),
-                    body,
-                    placement,
-                    at,
-                });
-            }
+            self.phases = phase_specs(&file, &self.dir, "phaser.phases", phases, None)?;
         }
         if let Some(hooks) = phaser.get("hooks") {
-            let Value::Object(hooks) = hooks else {
-                return Err(PlanError::at(
-                    &file,
-                    "phaser.hooks",
-                    "must be an object of hook name to body (or list of bodies)",
-                ));
-            };
-            for (name, value) in hooks {
-                let at = format!("phaser.hooks.{name}");
-                if hook_phase(name).is_none() {
-                    return Err(PlanError::at(
-                        &file,
-                        &at,
-                        "a hook is named pre<Phase> or post<Phase>, e.g. preConfigure",
-                    ));
-                }
-                let bodies: Vec<(String, &Value)> = match value {
-                    Value::Array(list) => list
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| (format!("{at}[{i}]"), v))
-                        .collect(),
-                    single => vec![(at.clone(), single)],
-                };
-                for (at, value) in bodies {
-                    let (script, _) = body::parse_body(&file, &self.dir, &at, value, false)?;
-                    self.hooks.push(HookSpec {
-                        name: name.clone(),
-                        body: Body::Script(script),
-                        at,
-                    });
-                }
-            }
+            self.hooks = hook_specs(&file, &self.dir, "phaser.hooks", hooks, None)?;
         }
         if let Some(roots) = phaser.get("writeRoots") {
             let list = roots
@@ -257,6 +217,7 @@ impl Plan {
             body: Some(Body::Native(Rc::new(f))),
             placement,
             at: format!("native phase {name}"),
+            module: None,
         });
         crate::order::resolve(self).map(|_| ())
     }
@@ -271,6 +232,98 @@ impl Plan {
             _ => self.file.trim_end_matches(".json").to_string(),
         }
     }
+}
+
+/// Reads an object of phase bodies (`phaser.phases`, a module's
+/// `phases`) at JSON path `at` of `file`; `module` names the module they
+/// come from (which may not delete a phase).
+pub(crate) fn phase_specs(
+    file: &str,
+    dir: &Path,
+    at: &str,
+    phases: &Value,
+    module: Option<&str>,
+) -> Result<Vec<PhaseSpec>, PlanError> {
+    let Value::Object(phases) = phases else {
+        return Err(PlanError::at(
+            file,
+            at,
+            "must be an object of phase name to body",
+        ));
+    };
+    let mut specs = Vec::new();
+    for (name, value) in phases {
+        let at = format!("{at}.{name}");
+        let (body, placement) = match value {
+            Value::Null if module.is_some() => {
+                return Err(PlanError::at(
+                    file,
+                    &at,
+                    "a module adds or replaces phases; it cannot delete one (a plan can)",
+                ))
+            }
+            Value::Null => (None, None),
+            value => {
+                let (script, placement) = body::parse_body(file, dir, &at, value, true)?;
+                (Some(Body::Script(script)), placement)
+            }
+        };
+        specs.push(PhaseSpec {
+            name: normalize_phase_name(name),
+            body,
+            placement,
+            at,
+            module: module.map(str::to_string),
+        });
+    }
+    Ok(specs)
+}
+
+/// Reads an object of hook name to body or list of bodies
+/// (`phaser.hooks`, a module's `hooks`) at JSON path `at` of `file`.
+pub(crate) fn hook_specs(
+    file: &str,
+    dir: &Path,
+    at: &str,
+    hooks: &Value,
+    module: Option<&str>,
+) -> Result<Vec<HookSpec>, PlanError> {
+    let Value::Object(hooks) = hooks else {
+        return Err(PlanError::at(
+            file,
+            at,
+            "must be an object of hook name to body (or list of bodies)",
+        ));
+    };
+    let mut specs = Vec::new();
+    for (name, value) in hooks {
+        let at = format!("{at}.{name}");
+        if hook_phase(name).is_none() {
+            return Err(PlanError::at(
+                file,
+                &at,
+                "a hook is named pre<Phase> or post<Phase>, e.g. preConfigure",
+            ));
+        }
+        let bodies: Vec<(String, &Value)> = match value {
+            Value::Array(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{at}[{i}]"), v))
+                .collect(),
+            single => vec![(at.clone(), single)],
+        };
+        for (at, value) in bodies {
+            let (script, _) = body::parse_body(file, dir, &at, value, false)?;
+            specs.push(HookSpec {
+                name: name.clone(),
+                body: Body::Script(script),
+                at,
+                module: module.map(str::to_string),
+            });
+        }
+    }
+    Ok(specs)
 }
 
 /// `unpackPhase` and `unpack` name the same phase.
