@@ -27,9 +27,11 @@ __phaser_activate() {
     local -r hostOffset=$2
     local -r targetOffset=$3
     if [[ -f $pkg ]]; then
+        echo "sourcing setup hook $pkg" >&2
         source "$pkg"
     fi
     if [[ -f $pkg/nix-support/setup-hook ]]; then
+        echo "sourcing setup hook $pkg/nix-support/setup-hook" >&2
         source "$pkg/nix-support/setup-hook"
     fi
 }
