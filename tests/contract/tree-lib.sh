@@ -113,3 +113,49 @@ $prog"
         file "$dir/doc/$prog.info" <<<"This is $prog.info."
     fi
 }
+
+# three_line_source: src.tar.gz holding pkg/file.txt ("line one", "line
+# two", "line three"), the source the patch behaviours patch.
+three_line_source() {
+    printf 'line one\nline two\nline three\n' | file pkg/file.txt
+    tarball pkg src.tar.gz
+}
+
+# configured_package: src.tar.gz holding the stand-in configure and a
+# Makefile.in whose install puts configure.args and the environment
+# configure's callers set (lt_cv_deplibs_check_method, CONFIG_SHELL) in
+# $(docdir), so the configure flags stdenv passed are in the output.
+configured_package() {
+    stand_in_configure pkg/configure pkg
+    file pkg/Makefile.in <<'MAKEFILE'
+all:
+install:
+	mkdir -p $(DESTDIR)$(docdir)
+	cp configure.args $(DESTDIR)$(docdir)/
+	env | grep -E '^(lt_cv_deplibs_check_method|CONFIG_SHELL)=' | sort > $(DESTDIR)$(docdir)/env
+MAKEFILE
+    tarball pkg src.tar.gz
+}
+
+# make_targets_package: src.tar.gz holding a Makefile (no configure) whose
+# targets record what ran: all writes $(MAKEFLAGS) and $(FOO), check and
+# mycheck leave markers, dist makes pkg-1.0.tar.gz, nodist makes nothing.
+make_targets_package() {
+    file pkg/Makefile <<'MAKEFILE'
+all:
+	echo '$(MAKEFLAGS) [$(FOO)]' > build-flags
+check:
+	echo checked > check-ran
+mycheck:
+	mkdir -p $(out)/share && echo ran > $(out)/share/mycheck-ran
+install:
+	mkdir -p $(out)/share
+	cp build-flags $(out)/share/
+	test -f check-ran && cp check-ran $(out)/share/ || true
+dist:
+	mkdir -p pkg-1.0 && echo d > pkg-1.0/f && tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1262304000 -cf - pkg-1.0 | gzip -n > pkg-1.0.tar.gz
+nodist:
+	true
+MAKEFILE
+    tarball pkg src.tar.gz
+}

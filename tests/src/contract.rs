@@ -404,7 +404,8 @@ fn first_difference(want: &str, have: &str) -> String {
 
 /// Checks a run against a hand-written expectation (`expect.json` of the
 /// nixpkgs test ports and behaviour tests): `status`, `log` (substrings
-/// the log must contain), `logAbsent`, and `files` by `<output>/<path>`
+/// the log must contain; `{N}` in one stands for a decimal number),
+/// `logAbsent`, and `files` by `<output>/<path>`
 /// with any of `text`, `firstLine`, `contains`, `mode`, `type`, `target`,
 /// `absent`. Returns what does not hold.
 pub fn check_expectation(run: &Run, expect: &Value) -> Vec<String> {
@@ -415,7 +416,7 @@ pub fn check_expectation(run: &Run, expect: &Value) -> Vec<String> {
         }
     }
     for needle in strings(expect.get("log")) {
-        if !run.log.contains(&needle) {
+        if !log_contains(&run.log, &needle) {
             problems.push(format!("the log lacks {needle:?}"));
         }
     }
@@ -430,6 +431,26 @@ pub fn check_expectation(run: &Run, expect: &Value) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Whether `log` contains `pattern`, where each `{N}` in the pattern
+/// matches one or more decimal digits.
+fn log_contains(log: &str, pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.split("{N}").collect();
+    if parts.len() == 1 {
+        return log.contains(pattern);
+    }
+    log.match_indices(parts[0]).any(|(start, first)| {
+        let mut rest = &log[start + first.len()..];
+        for part in &parts[1..] {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits == 0 || !rest[digits..].starts_with(part) {
+                return false;
+            }
+            rest = &rest[digits + part.len()..];
+        }
+        true
+    })
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {
@@ -522,6 +543,40 @@ pub fn assert_expectation(group: &str, name: &str) {
     assert!(
         problems.is_empty(),
         "{group}/{name} does not behave as under nixpkgs' setup.sh:\n  {}\n{}",
+        problems.join("\n  "),
+        run.describe()
+    );
+}
+
+/// Runs the behaviour case `behaviour/NAME` and fails the test unless it
+/// gives the exit status and output trees of `expected.json` (written by
+/// the oracle) and the log lines of `expect.json`.
+pub fn assert_behaviour(name: &str) {
+    let dir = contract_dir().join("behaviour").join(name);
+    let read = |file: &str| -> Value {
+        let path = dir.join(file);
+        let text = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; write it with tests/contract/regenerate behaviour/{name}",
+                path.display()
+            )
+        });
+        serde_json::from_slice(&text).expect("valid JSON")
+    };
+    let expected = read("expected.json");
+    let expect = read("expect.json");
+    let run = run_case(&dir);
+    let mut problems = check_expectation(&run, &expect);
+    let status = expected["status"].as_i64().unwrap_or(0);
+    if i64::from(run.status) != status {
+        problems.push(format!("exit status {}, expected {status}", run.status));
+    }
+    let outputs = expected["outputs"].as_object().cloned().unwrap_or_default();
+    problems.extend(compare_outputs(&outputs, &run.manifests()));
+    assert!(
+        problems.is_empty(),
+        "behaviour/{name} ({}) differs from nixpkgs' setup.sh:\n  {}\n{}",
+        expect["about"].as_str().unwrap_or(""),
         problems.join("\n  "),
         run.describe()
     );
