@@ -12,6 +12,9 @@ pub mod bootstrap;
 // The stdenv contract: cases whose expected results come from nixpkgs' setup.sh.
 pub mod contract;
 
+// The harness of the standard-library binding tests.
+pub mod bindings;
+
 /// The phases a plain build runs (installCheck and dist are gated off by
 /// default), in order.
 pub const RUNNING_PHASES: [&str; 7] = [
