@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use phaser_tests::contract::{compare_outputs, contract_dir, run_case};
+use phaser_tests::contract::{compare_result, contract_dir, run_case};
 use serde_json::Value;
 
 /// Differences shown per case.
@@ -26,13 +26,7 @@ fn check(dir: &Path) -> Option<String> {
     };
     let expected: Value = serde_json::from_slice(&text).expect("expected.json is JSON");
     let run = run_case(dir);
-    let mut diffs = Vec::new();
-    let status = expected["status"].as_i64().unwrap_or(0);
-    if i64::from(run.status) != status {
-        diffs.push(format!("exit status {}, expected {status}", run.status));
-    }
-    let outputs = expected["outputs"].as_object().cloned().unwrap_or_default();
-    diffs.extend(compare_outputs(&outputs, &run.manifests()));
+    let diffs = compare_result(&expected, &run);
     if diffs.is_empty() {
         return None;
     }
