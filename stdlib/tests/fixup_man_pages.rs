@@ -19,19 +19,24 @@ fn gunzip(path: &Path) -> Vec<u8> {
 }
 
 #[test]
-fn pages_are_gzipped_without_name_or_time_and_keep_mode_and_mtime() {
+fn pages_are_gzipped_without_name_or_time_and_keep_mode_and_times() {
     let dir = tempfile::tempdir().unwrap();
     let man1 = dir.path().join("out/share/man/man1");
     let page = man1.join("foo.1");
     let text = ".TH FOO 1\n.SH NAME\nfoo \\- does foo things\n".repeat(20);
     write(&page, &text, 0o640);
     age(&page);
+    let accessed = old_time() + std::time::Duration::from_nanos(123_456_789);
+    let times = fs::FileTimes::new().set_accessed(accessed);
+    fs::File::open(&page).unwrap().set_times(times).unwrap();
     let cx = context(dir.path(), &[]);
     let done = call(&cx, "compressManPages", vec![json!("out")], json!({})).unwrap();
 
     let gz = man1.join("foo.1.gz");
     assert_eq!(done, json!({"pages": [gz], "symlinks": []}));
     assert!(!page.exists());
+    // Before anything reads it: gzip gives the .gz the page's access time.
+    assert_eq!(fs::metadata(&gz).unwrap().accessed().unwrap(), accessed);
     let bytes = fs::read(&gz).unwrap();
     // magic, deflate, no flags (so no file name), mtime 0, level 6 (no
     // extra flags), Unix.
