@@ -163,7 +163,7 @@ pub fn is_set(value: Option<&Value>) -> bool {
 
 /// Attributes that name files: relative paths in them are relative to the
 /// plan's directory, so they are made absolute once, here.
-const PATH_ATTRIBUTES: &[&str] = &["src", "srcs", "patches"];
+const PATH_ATTRIBUTES: &[&str] = &["src", "srcs", "patches", "setupHook", "setupHooks"];
 
 /// Makes the relative paths in [`PATH_ATTRIBUTES`] absolute against `dir`.
 pub(super) fn anchor_paths(attrs: &mut Map<String, Value>, dir: &std::path::Path) {
