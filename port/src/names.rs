@@ -30,8 +30,6 @@ pub struct Names {
     attrs: BTreeMap<String, AttrKind>,
     /// Attribute values that have no blanks (so an unquoted read is one word).
     blank_free: BTreeSet<String>,
-    /// Names some snippet of the plan exports (they may be in `input.env`).
-    exported_later: BTreeSet<String>,
     /// Attribute-like names some snippet assigns (they may be in `input.attrs`).
     assigned_later: BTreeMap<String, AttrKind>,
     /// Whether each string attribute is an absolute path.
@@ -105,11 +103,6 @@ impl Names {
         names
     }
 
-    /// Notes that some snippet of the plan exports `name`.
-    pub fn exported_somewhere(&mut self, name: &str) {
-        self.exported_later.insert(name.to_string());
-    }
-
     /// Notes that some snippet assigns the attribute-like `name`.
     pub fn assigned_somewhere(&mut self, name: &str, kind: AttrKind) {
         if !self.attrs.contains_key(name) {
@@ -132,8 +125,24 @@ impl Names {
         self.env.contains(name)
     }
 
-    /// Where bash would find `name`, or `None` when the plan does not say.
-    pub fn lookup(&self, name: &str) -> Option<Lookup> {
+    /// Where bash would find `name`: an output, an attribute, or else the
+    /// environment, where an earlier phase may have exported it; unset, it
+    /// reads as "" (stdenv has no nounset).
+    pub fn lookup(&self, name: &str) -> Lookup {
+        self.known(name).unwrap_or(Lookup {
+            source: Source::Input("env", name.into()),
+            text: AsText::MaybeMissing,
+            list: false,
+            one_word: false,
+        })
+    }
+
+    /// Whether the plan defines `name` (an output, attribute or variable of the environment).
+    pub fn knows(&self, name: &str) -> bool {
+        self.known(name).is_some()
+    }
+
+    fn known(&self, name: &str) -> Option<Lookup> {
         let plain = |source: Source, one_word: bool| Lookup {
             source,
             text: AsText::Plain,
@@ -193,12 +202,6 @@ impl Names {
                     | "SOURCE_DATE_EPOCH"
             );
             return Some(plain(Source::Input("env", name.into()), one_word));
-        }
-        if self.exported_later.contains(name) {
-            return Some(Lookup {
-                text: AsText::MaybeMissing,
-                ..plain(Source::Input("env", name.into()), false)
-            });
         }
         None
     }

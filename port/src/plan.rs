@@ -56,10 +56,7 @@ pub fn port_plan(plan: &Value, attrs: &Map<String, Value>, options: &PortOptions
     let mut names = Names::new(attrs, &options.env);
     let parsed: Vec<Option<Snippet>> = found.iter().map(|f| Snippet::parse(&f.text).ok()).collect();
     for snippet in parsed.iter().flatten() {
-        for (name, list, exported) in crate::lower::assigned_names(snippet) {
-            if exported {
-                names.exported_somewhere(&name);
-            }
+        for (name, list, _) in crate::lower::assigned_names(snippet) {
             if attribute_like(&name) {
                 names.assigned_somewhere(&name, if list { AttrKind::List } else { AttrKind::Text });
             }

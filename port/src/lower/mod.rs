@@ -401,10 +401,6 @@ impl<'a> Lowerer<'a> {
                 if var.channel == Channel::Local {
                     var.channel = Channel::Env;
                 }
-            } else if self.names.lookup(&name).is_none() {
-                return Err(NotHere::whole(format!(
-                    "it exports `{name}`, which phaser does not know"
-                )));
             }
         }
         Ok(())
@@ -641,7 +637,7 @@ impl<'a> Lowerer<'a> {
         }
         let list = List(items);
         let name = clause.variable_name.clone();
-        if self.vars.contains_key(&name) || self.names.lookup(&name).is_some() {
+        if self.vars.contains_key(&name) || self.names.knows(&name) {
             return Err(NotHere::whole(format!(
                 "the loop variable `{name}` is also a variable of the package"
             )));
@@ -742,15 +738,15 @@ impl<'a> Lowerer<'a> {
                 ));
                 continue;
             }
-            match self.names.lookup(&name) {
-                Some(l) if l.list => return None,
-                Some(l)
-                    if matches!(
-                        l.source,
-                        Source::Input("env", _) | Source::Input("outputs", _)
-                    ) => {}
-                Some(l) => env.push((name.clone(), Expr::Var(l.source, l.text))),
-                None => {}
+            let l = self.names.lookup(&name);
+            if l.list {
+                return None;
+            }
+            if !matches!(
+                l.source,
+                Source::Input("env", _) | Source::Input("outputs", _)
+            ) {
+                env.push((name.clone(), Expr::Var(l.source, l.text)));
             }
         }
         let cwd = self.dir.as_ref().map(dir_expr);
@@ -830,12 +826,12 @@ impl<'a> Lowerer<'a> {
 
     fn initial_value(&self, name: &str) -> Value {
         let var = &self.vars[name];
-        match (var.channel, self.names.lookup(name)) {
-            (Channel::Local, _) | (_, None) => match var.kind {
+        match var.channel {
+            Channel::Local => match var.kind {
                 Kind::List => Value::List(List::default()),
                 Kind::Text => Value::Text(Expr::Lit(String::new())),
             },
-            (_, Some(lookup)) => Value::From(lookup.source, var.kind),
+            _ => Value::From(self.names.lookup(name).source, var.kind),
         }
     }
 
@@ -865,12 +861,8 @@ impl<'a> Lowerer<'a> {
                 AsText::MaybeMissing,
             ));
         }
-        match self.names.lookup(name) {
-            Some(lookup) => Ok(Expr::Var(lookup.source, lookup.text)),
-            None => Err(NotHere::whole(format!(
-                "`${name}` is not an attribute, output or variable phaser knows when porting"
-            ))),
-        }
+        let lookup = self.names.lookup(name);
+        Ok(Expr::Var(lookup.source, lookup.text))
     }
 
     /// Where `name` lives, for `${name-default}` tests.
@@ -883,7 +875,7 @@ impl<'a> Lowerer<'a> {
                 return Some(Source::Local(local_name(name)));
             }
         }
-        self.names.lookup(name).map(|l| l.source)
+        Some(self.names.lookup(name).source)
     }
 
     /// A list variable for `"${name[@]}"`.
@@ -898,20 +890,23 @@ impl<'a> Lowerer<'a> {
                 )));
             }
         }
-        match self.names.lookup(name) {
-            Some(l) if l.list => Ok(l.source),
-            Some(_) => Err(NotHere::whole(format!(
+        let l = self.names.lookup(name);
+        if l.list {
+            Ok(l.source)
+        } else if self.names.knows(name) {
+            Err(NotHere::whole(format!(
                 "`${{{name}[@]}}` of a text attribute"
-            ))),
-            None => Err(NotHere::whole(format!(
+            )))
+        } else {
+            Err(NotHere::whole(format!(
                 "`${{{name}[@]}}` names a list phaser does not know when porting"
-            ))),
+            )))
         }
     }
 
     fn list_is_one_word(&self, source: &Source) -> bool {
         match source {
-            Source::Input("attrs", name) => self.names.lookup(name).is_some_and(|l| l.one_word),
+            Source::Input("attrs", name) => self.names.lookup(name).one_word,
             _ => false,
         }
     }
@@ -926,11 +921,10 @@ impl<'a> Lowerer<'a> {
                 return var.one_word;
             }
         }
-        name == "PWD"
-            || self
-                .names
-                .lookup(name)
-                .is_some_and(|l| l.one_word && !l.list && l.text == AsText::Plain)
+        name == "PWD" || {
+            let l = self.names.lookup(name);
+            l.one_word && !l.list && l.text == AsText::Plain
+        }
     }
 
     pub(crate) fn function_args(&self) -> Result<Source, NotHere> {
