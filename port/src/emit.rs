@@ -173,7 +173,18 @@ impl Writer {
                     self.line(format!("for {id} in {l} {{"));
                 }
                 self.block(body);
+                if self.lua() && continues(body) {
+                    // Lua has no `continue`: a `goto` to the end of the body.
+                    self.line("    ::continue::");
+                }
                 self.line(if self.lua() { "end" } else { "}" });
+            }
+            Stmt::Continue => {
+                self.line(if self.lua() {
+                    "goto continue"
+                } else {
+                    "continue;"
+                });
             }
             Stmt::Try(body) => {
                 if self.lua() {
@@ -611,7 +622,10 @@ impl Writer {
             let mut fields = pos;
             fields.extend(named.iter().map(|(k, v)| format!("{k} = {v}")));
             format!("std.{}{{{}}}", call.function, fields.join(", "))
-        } else if named.is_empty() && pos.len() <= 6 {
+        } else if named.is_empty()
+            && pos.len() <= 6
+            && !(pos.len() > 1 && RHAI_BUILTIN_NAMES.contains(&call.function))
+        {
             format!("{}({})", call.function, pos.join(", "))
         } else {
             // Rhai takes named arguments as one map, positional ones by their keys.
@@ -920,6 +934,21 @@ fn replace_first(text, a, b) {
     if i < 0 { text } else { text.sub_string(0, i) + b + text.sub_string(i + a.len()) }
 }
 ";
+
+/// Standard-library names Rhai also has as built-in methods taking strings
+/// (`"abc".remove("b")`): a call with several strings would reach the
+/// built-in, so those calls pass one map.
+const RHAI_BUILTIN_NAMES: &[&str] = &["remove"];
+
+/// Whether a loop body has a `continue` for this loop (not an inner one's).
+fn continues(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::Continue => true,
+        Stmt::If(arms, otherwise) => arms.iter().any(|(_, b)| continues(b)) || continues(otherwise),
+        Stmt::Try(b) => continues(b),
+        _ => false,
+    })
+}
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();

@@ -216,6 +216,8 @@ pub enum Stmt {
     If(Vec<(Cond, Vec<Stmt>)>, Vec<Stmt>),
     /// `for var in list`.
     For(String, List, Vec<Stmt>),
+    /// Goes on with the next iteration of the innermost loop.
+    Continue,
     /// Runs statements, ignoring a failure (`cmd || true`).
     Try(Vec<Stmt>),
     /// Writes a line to the build log (`echo` to standard output).

@@ -182,6 +182,7 @@ impl Lowerer<'_> {
                 self.patch_shebangs(&words)
             }
             "false" => Ok(vec![Stmt::Fail(Expr::Lit("`false` failed".into()))]),
+            "continue" if words.is_empty() && self.loop_depth > 0 => Ok(vec![Stmt::Continue]),
             "exit" | "return" => Err(NotHere::whole(format!("`{name}` ends the snippet early"))),
             _ if STDENV_FUNCTIONS.contains(&name.as_str()) => Err(NotHere::whole(format!(
                 "stdenv's `{name}` has no standard-library translation"
@@ -368,15 +369,30 @@ impl Lowerer<'_> {
 
     /// Splits expanded words into options (leading literal `-x` words,
     /// until `--`) and operands.
-    fn options(&mut self, words: &[String]) -> Result<(Vec<String>, Vec<Item>), NotHere> {
-        let mut options = Vec::new();
+    /// Short options in `takes` (like `-t DIR`) take the next word when
+    /// none follows them in their own word; options may come after operands,
+    /// as GNU tools allow.
+    fn options(
+        &mut self,
+        words: &[String],
+        takes: &str,
+    ) -> Result<(Vec<(String, Option<Item>)>, Vec<Item>), NotHere> {
+        let mut options: Vec<(String, Option<Item>)> = Vec::new();
         let mut operands = Vec::new();
         let mut done = false;
-        for item in self.items(words)? {
+        let mut items = self.items(words)?.into_iter();
+        while let Some(item) = items.next() {
             match &item {
                 Item::Word(Expr::Lit(s)) if !done && s == "--" => done = true,
                 Item::Word(Expr::Lit(s)) if !done && s.starts_with('-') && s.len() > 1 => {
-                    options.push(s.clone())
+                    let value = if !s.starts_with("--") && taking_flag(s, takes) {
+                        Some(items.next().ok_or_else(|| {
+                            NotHere::statement(format!("the option `{s}` without its value"))
+                        })?)
+                    } else {
+                        None
+                    };
+                    options.push((s.clone(), value));
                 }
                 _ => operands.push(item),
             }
@@ -580,9 +596,9 @@ impl Lowerer<'_> {
     }
 
     fn mkdir(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, operands) = self.options(words)?;
+        let (options, operands) = self.options(words, "")?;
         let mut parents = false;
-        for o in &options {
+        for (o, _) in &options {
             for flag in short_flags(o)? {
                 match flag {
                     'p' => parents = true,
@@ -600,66 +616,49 @@ impl Lowerer<'_> {
     }
 
     fn install(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, mut operands) = self.options(words)?;
+        let (options, mut operands) = self.options(words, "mt")?;
         let mut parents = false;
         let mut dirs = false;
         let mut mode = None;
         let mut target = None;
-        let mut i = 0;
-        // `-m 644` and `-t DIR` take the next word, which `options` put among the operands.
-        let mut takes_next = Vec::new();
-        while i < options.len() {
-            let o = &options[i];
+        for (o, value) in options {
             if let Some(m) = o.strip_prefix("--mode=") {
                 mode = Some(Expr::Lit(m.to_string()));
-            } else if let Some(t) = o.strip_prefix("--target-directory=") {
-                target = Some(Expr::Lit(t.to_string()));
-            } else if o.starts_with("--") {
+                continue;
+            }
+            if let Some(t) = o.strip_prefix("--target-directory=") {
+                target = Some(self.at_dir(Expr::Lit(t.to_string()))?);
+                continue;
+            }
+            if o.starts_with("--") {
                 return Err(NotHere::statement(format!("`install {o}`")));
-            } else {
-                let flags: Vec<char> = o[1..].chars().collect();
-                let mut j = 0;
-                while j < flags.len() {
-                    match flags[j] {
-                        'D' => parents = true,
-                        'd' => dirs = true,
-                        'c' | 'v' | 'p' => {}
-                        'm' | 't' => {
-                            let rest: String = flags[j + 1..].iter().collect();
-                            let value = if rest.is_empty() {
-                                takes_next.push(flags[j]);
-                                None
-                            } else {
-                                Some(Expr::Lit(rest))
-                            };
-                            if flags[j] == 'm' {
-                                mode = value.or(mode);
-                            } else {
-                                target = value.or(target);
+            }
+            let flags: Vec<char> = o[1..].chars().collect();
+            for (j, flag) in flags.iter().enumerate() {
+                match flag {
+                    'D' => parents = true,
+                    'd' => dirs = true,
+                    'c' | 'v' | 'p' => {}
+                    'm' | 't' => {
+                        let rest: String = flags[j + 1..].iter().collect();
+                        let value = match (&value, rest.is_empty()) {
+                            (_, false) => Expr::Lit(rest),
+                            (Some(Item::Word(e)), true) => e.clone(),
+                            _ => {
+                                return Err(NotHere::statement(format!(
+                                    "`install -{flag}` with a list"
+                                )))
                             }
-                            break;
+                        };
+                        if *flag == 'm' {
+                            mode = Some(value);
+                        } else {
+                            target = Some(self.at_dir(value)?);
                         }
-                        _ => return Err(NotHere::statement(format!("`install {o}`"))),
+                        break;
                     }
-                    j += 1;
+                    _ => return Err(NotHere::statement(format!("`install {o}`"))),
                 }
-            }
-            i += 1;
-        }
-        for flag in takes_next {
-            if operands.is_empty() {
-                return Err(NotHere::statement(format!(
-                    "`install -{flag}` without its value"
-                )));
-            }
-            let value = match operands.remove(0) {
-                Item::Word(e) => e,
-                _ => return Err(NotHere::statement(format!("`install -{flag}` with a list"))),
-            };
-            if flag == 'm' {
-                mode = Some(value);
-            } else {
-                target = Some(self.at_dir(value)?);
             }
         }
         let mut call = Call::new("install");
@@ -691,9 +690,9 @@ impl Lowerer<'_> {
     }
 
     fn cp(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, mut operands) = self.options(words)?;
-        let mut target_next = false;
-        for o in &options {
+        let (options, mut operands) = self.options(words, "t")?;
+        let mut target = None;
+        for (o, value) in &options {
             match o.as_str() {
                 "--recursive" | "--archive" | "--force" | "--verbose" | "--no-dereference" => {
                     continue
@@ -705,16 +704,16 @@ impl Lowerer<'_> {
             for flag in short_flags(o)? {
                 match flag {
                     'r' | 'R' | 'a' | 'p' | 'f' | 'v' | 'P' | 'd' => {}
-                    't' => target_next = true,
+                    't' => match value {
+                        Some(Item::Word(dir)) => target = Some(self.at_dir(dir.clone())?),
+                        _ => return Err(NotHere::statement(format!("`cp {o}` with a list"))),
+                    },
                     _ => return Err(NotHere::statement(format!("`cp {o}`"))),
                 }
             }
         }
-        let dest = if target_next {
-            if operands.is_empty() {
-                return Err(NotHere::statement("`cp -t` without its directory".into()));
-            }
-            let dir = self.path(operands.remove(0))?;
+        let target_given = target.is_some();
+        let dest = if let Some(dir) = target {
             concat(vec![dir, Expr::Lit("/".into())])
         } else {
             let Some(dest) = operands.pop() else {
@@ -730,7 +729,7 @@ impl Lowerer<'_> {
             }
         }
         let src = match operands.as_slice() {
-            [Item::Word(_)] if !target_next => Arg::Str(self.path(operands.remove(0))?),
+            [Item::Word(_)] if !target_given => Arg::Str(self.path(operands.remove(0))?),
             [] => return Err(NotHere::statement("`cp` without a source".into())),
             _ => Arg::List(self.paths(operands)?),
         };
@@ -742,8 +741,8 @@ impl Lowerer<'_> {
     }
 
     fn mv(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, mut operands) = self.options(words)?;
-        for o in &options {
+        let (options, mut operands) = self.options(words, "")?;
+        for (o, _) in &options {
             for flag in short_flags(o)? {
                 if !matches!(flag, 'f' | 'v') {
                     return Err(NotHere::statement(format!("`mv {o}`")));
@@ -799,9 +798,9 @@ impl Lowerer<'_> {
     }
 
     fn ln(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, mut operands) = self.options(words)?;
+        let (options, mut operands) = self.options(words, "")?;
         let (mut symbolic, mut force, mut no_deref) = (false, false, false);
-        for o in &options {
+        for (o, _) in &options {
             for flag in short_flags(o)? {
                 match flag {
                     's' => symbolic = true,
@@ -830,7 +829,36 @@ impl Lowerer<'_> {
                 };
                 (target, self.path(link)?)
             }
-            _ => return Err(NotHere::statement("`ln -s` with several targets".into())),
+            _ => {
+                // `ln -s A B DIR`: a link in DIR for each target.
+                let dir = self.path(operands.pop().expect("several operands"))?;
+                let mut out = Vec::new();
+                for item in operands {
+                    let (list, target) = match item {
+                        Item::Word(e) => (None, e),
+                        other => (
+                            Some(List(vec![other])),
+                            Expr::Var(Source::Local("target".into()), AsText::Plain),
+                        ),
+                    };
+                    let link = concat(vec![
+                        dir.clone(),
+                        Expr::Lit("/".into()),
+                        Expr::Op(StrOp::Basename, Box::new(target.clone())),
+                    ]);
+                    let mut call = Call::new("symlink")
+                        .arg("target", Arg::Str(target))
+                        .arg("link", Arg::Str(link));
+                    if force {
+                        call = call.arg("force", Arg::Bool(true));
+                    }
+                    out.push(match list {
+                        None => Stmt::Call(call),
+                        Some(list) => Stmt::For("target".into(), list, vec![Stmt::Call(call)]),
+                    });
+                }
+                return Ok(out);
+            }
         };
         let symlink = |link: Expr| {
             let mut call = Call::new("symlink")
@@ -872,9 +900,9 @@ impl Lowerer<'_> {
     }
 
     fn rm(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, operands) = self.options(words)?;
+        let (options, operands) = self.options(words, "")?;
         let (mut recursive, mut force) = (false, false);
-        for o in &options {
+        for (o, _) in &options {
             match o.as_str() {
                 "--recursive" => recursive = true,
                 "--force" => force = true,
@@ -935,8 +963,8 @@ impl Lowerer<'_> {
     }
 
     fn touch(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, operands) = self.options(words)?;
-        if let Some(o) = options.first() {
+        let (options, operands) = self.options(words, "")?;
+        if let Some((o, _)) = options.first() {
             return Err(NotHere::statement(format!("`touch {o}`")));
         }
         let mut out = Vec::new();
@@ -1035,14 +1063,14 @@ impl Lowerer<'_> {
     }
 
     fn patch_shebangs(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
-        let (options, operands) = self.options(words)?;
+        let (options, operands) = self.options(words, "")?;
         let mut call = Call::new("patchShebangs");
         let paths = self.paths(operands)?;
         if paths.0.is_empty() {
             return Ok(Vec::new());
         }
         call = call.arg("paths", Arg::List(paths));
-        for o in options {
+        for (o, _) in options {
             match o.as_str() {
                 "--host" => call = call.arg("host", Arg::Bool(true)),
                 "--build" => call = call.arg("build", Arg::Bool(true)),
@@ -1142,6 +1170,16 @@ fn short_flags(option: &str) -> Result<Vec<char>, NotHere> {
         return Err(NotHere::statement(format!("the option `{option}`")));
     }
     Ok(option.chars().skip(1).collect())
+}
+
+/// Whether the short-option word `option` ends with a flag in `takes`
+/// that has no value in the same word (`-Dt`, `-m`; not `-m644`).
+fn taking_flag(option: &str, takes: &str) -> bool {
+    let flags: Vec<char> = option.chars().skip(1).collect();
+    match flags.iter().position(|c| takes.contains(*c)) {
+        Some(i) => i + 1 == flags.len(),
+        None => false,
+    }
 }
 
 /// Whether `name` names a program rather than a shell builtin or keyword.

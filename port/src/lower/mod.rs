@@ -100,6 +100,8 @@ pub(crate) struct Lowerer<'a> {
     /// `pushd`'s stack.
     dir_stack: Vec<Option<Dir>>,
     depth: usize,
+    /// How many `for` loops the statement being lowered is in.
+    pub(crate) loop_depth: usize,
     /// Statements to place before the current top-level statement.
     hoisted: Vec<Stmt>,
 }
@@ -122,6 +124,7 @@ pub(crate) fn lower(snippet: &Snippet, names: &Names, role: Role, label: &str) -
         dir: None,
         dir_stack: Vec::new(),
         depth: 0,
+        loop_depth: 0,
         hoisted: Vec::new(),
     };
     let items = snippet.items();
@@ -650,7 +653,9 @@ impl<'a> Lowerer<'a> {
         });
         let absolute = common_absoluteness(&list, self);
         let previous = self.loop_vars.insert(name.clone(), (one_word, absolute));
+        self.loop_depth += 1;
         let body = self.block(&clause.body.list);
+        self.loop_depth -= 1;
         match previous {
             Some(p) => {
                 self.loop_vars.insert(name.clone(), p);
@@ -1366,7 +1371,16 @@ fn collect_command_names(list: &AndOrList, out: &mut Vec<String>) {
                 Command::ExtendedTest(..) => {}
                 Command::Compound(c, _) => match c {
                     CompoundCommand::BraceGroup(g) => compound_list(&g.list, out),
-                    CompoundCommand::Subshell(s) => compound_list(&s.list, out),
+                    CompoundCommand::Subshell(s) => {
+                        // A subshell's `cd` or assignments stay inside it.
+                        let mut inner = Vec::new();
+                        compound_list(&s.list, &mut inner);
+                        out.extend(
+                            inner
+                                .into_iter()
+                                .filter(|c| !STATEFUL_BUILTINS.contains(&c.as_str())),
+                        );
+                    }
                     CompoundCommand::ForClause(f) => compound_list(&f.body.list, out),
                     CompoundCommand::IfClause(i) => {
                         compound_list(&i.condition, out);
