@@ -10,6 +10,9 @@ use super::words::concat;
 use super::{Lowerer, NotHere, Position, STDENV_FUNCTIONS};
 use crate::ir::{Arg, AsText, Call, Cond, Expr, FileTest, Item, List, Source, Stmt, StrOp, Value};
 
+/// An option word and the value it took from the next word (`-t DIR`).
+type Opt = (String, Option<Item>);
+
 /// What a command's redirections ask for.
 #[derive(Default)]
 struct Redirects {
@@ -376,8 +379,8 @@ impl Lowerer<'_> {
         &mut self,
         words: &[String],
         takes: &str,
-    ) -> Result<(Vec<(String, Option<Item>)>, Vec<Item>), NotHere> {
-        let mut options: Vec<(String, Option<Item>)> = Vec::new();
+    ) -> Result<(Vec<Opt>, Vec<Item>), NotHere> {
+        let mut options: Vec<Opt> = Vec::new();
         let mut operands = Vec::new();
         let mut done = false;
         let mut items = self.items(words)?.into_iter();
