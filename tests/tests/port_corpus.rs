@@ -231,7 +231,7 @@ fn every_corpus_snippet_ports_to_lua_and_rhai_with_identical_outputs() {
     require_tool("unzip", "unzip");
     let entries = corpus();
     assert!(
-        entries.len() >= 40,
+        entries.len() >= 60,
         "the corpus has {} entries",
         entries.len()
     );

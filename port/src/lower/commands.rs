@@ -375,11 +375,7 @@ impl Lowerer<'_> {
     /// Short options in `takes` (like `-t DIR`) take the next word when
     /// none follows them in their own word; options may come after operands,
     /// as GNU tools allow.
-    fn options(
-        &mut self,
-        words: &[String],
-        takes: &str,
-    ) -> Result<(Vec<Opt>, Vec<Item>), NotHere> {
+    fn options(&mut self, words: &[String], takes: &str) -> Result<(Vec<Opt>, Vec<Item>), NotHere> {
         let mut options: Vec<Opt> = Vec::new();
         let mut operands = Vec::new();
         let mut done = false;
