@@ -3,6 +3,7 @@
 //! comment above each block, and the few helpers bash's expansion rules
 //! need (word splitting, joining lists) only when the snippet uses them.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use crate::ir::{
@@ -47,12 +48,23 @@ pub fn emit(program: &Program, target: Target) -> String {
         lines: Vec::new(),
         indent: 0,
         helpers: BTreeSet::new(),
+        outputs: RefCell::new(BTreeSet::new()),
     };
     for stmt in &program.body {
         writer.stmt(stmt);
     }
     writer.answer(&program.answer);
     let mut out = writer.helper_text();
+    // Outputs by their bash names, as the snippet wrote them.
+    for name in writer.outputs.borrow().iter() {
+        match target {
+            Target::Lua => out.push_str(&format!("local {name} = input.outputs.{name}\n")),
+            Target::Rhai => out.push_str(&format!("let {name} = input.outputs.{name};\n")),
+        }
+    }
+    if !writer.outputs.borrow().is_empty() {
+        out.push('\n');
+    }
     out.push_str(&writer.lines.join("\n"));
     out.push('\n');
     out
@@ -63,6 +75,8 @@ struct Writer {
     lines: Vec<String>,
     indent: usize,
     helpers: BTreeSet<&'static str>,
+    /// Outputs read, declared as variables of their own name at the top.
+    outputs: RefCell<BTreeSet<String>>,
 }
 
 impl Writer {
@@ -323,6 +337,12 @@ impl Writer {
         match source {
             Source::Local(id) => id.clone(),
             Source::StartDir => "input.paths.cwd".into(),
+            Source::Input("outputs", key)
+                if is_identifier(key) && crate::lower::local_name(key) == *key =>
+            {
+                self.outputs.borrow_mut().insert(key.clone());
+                key.clone()
+            }
             Source::Input(table, key) if is_identifier(key) => format!("input.{table}.{key}"),
             Source::Input(table, key) => format!("input.{table}[{}]", quote(key, self.target)),
         }
@@ -349,6 +369,16 @@ impl Writer {
             }
             Expr::Concat(parts) => {
                 let op = if self.lua() { " .. " } else { " + " };
+                let newlines: usize = parts
+                    .iter()
+                    .map(|p| match p {
+                        Expr::Lit(s) => s.matches('\n').count(),
+                        _ => 0,
+                    })
+                    .sum();
+                if newlines >= 3 {
+                    return self.lines_of(parts, op);
+                }
                 let texts: Vec<String> = parts.iter().map(|p| self.operand(p)).collect();
                 texts.join(op)
             }
@@ -390,6 +420,38 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// A long text (a here-document) written one line of it per source line.
+    fn lines_of(&mut self, parts: &[Expr], op: &str) -> String {
+        let mut lines: Vec<Vec<String>> = vec![Vec::new()];
+        for part in parts {
+            match part {
+                Expr::Lit(text) => {
+                    let mut pieces = text.split_inclusive('\n').peekable();
+                    while let Some(piece) = pieces.next() {
+                        lines
+                            .last_mut()
+                            .expect("one line")
+                            .push(quote(piece, self.target));
+                        if piece.ends_with('\n') {
+                            lines.push(Vec::new());
+                        }
+                    }
+                }
+                other => {
+                    let text = self.operand(other);
+                    lines.last_mut().expect("one line").push(text);
+                }
+            }
+        }
+        lines.retain(|l| !l.is_empty());
+        let pad = "    ".repeat(self.indent + 1);
+        let joined: Vec<String> = lines.iter().map(|l| l.join(op)).collect();
+        format!(
+            "\n{pad}{}",
+            joined.join(&format!("{}\n{pad}", op.trim_end()))
+        )
     }
 
     /// An expression safe to use as an operand (parenthesized when compound).

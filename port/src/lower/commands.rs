@@ -818,7 +818,7 @@ impl Lowerer<'_> {
                 let Item::Word(target) = operands.remove(0) else {
                     return Err(NotHere::statement("`ln -s` of a list".into()));
                 };
-                let link = self.at_dir(Expr::Op(StrOp::Basename, Box::new(target.clone())))?;
+                let link = self.at_dir(basename_of(&target))?;
                 (target, link)
             }
             2 => {
@@ -843,7 +843,7 @@ impl Lowerer<'_> {
                     let link = concat(vec![
                         dir.clone(),
                         Expr::Lit("/".into()),
-                        Expr::Op(StrOp::Basename, Box::new(target.clone())),
+                        basename_of(&target),
                     ]);
                     let mut call = Call::new("symlink")
                         .arg("target", Arg::Str(target))
@@ -871,13 +871,10 @@ impl Lowerer<'_> {
         let inside = concat(vec![
             link.clone(),
             Expr::Lit("/".into()),
-            Expr::Op(StrOp::Basename, Box::new(target.clone())),
+            basename_of(&target),
         ]);
         if l_ends_with_slash(&link) {
-            let inside = concat(vec![
-                link.clone(),
-                Expr::Op(StrOp::Basename, Box::new(target.clone())),
-            ]);
+            let inside = concat(vec![link.clone(), basename_of(&target)]);
             return Ok(vec![symlink(inside)]);
         }
         // `ln -s T L` puts the link inside L when L is a directory (with
@@ -1145,6 +1142,20 @@ impl Lowerer<'_> {
             }
             _ => Err(NotHere::statement(format!("`$({text})`"))),
         }
+    }
+}
+
+/// `basename` of a path, worked out now when the path is literal.
+fn basename_of(path: &Expr) -> Expr {
+    match path {
+        Expr::Lit(p) => Expr::Lit(
+            p.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        other => Expr::Op(StrOp::Basename, Box::new(other.clone())),
     }
 }
 
