@@ -428,8 +428,7 @@ impl Writer {
         for part in parts {
             match part {
                 Expr::Lit(text) => {
-                    let mut pieces = text.split_inclusive('\n').peekable();
-                    while let Some(piece) = pieces.next() {
+                    for piece in text.split_inclusive('\n') {
                         lines
                             .last_mut()
                             .expect("one line")
