@@ -100,13 +100,14 @@ impl Lowerer<'_> {
             }
             "unset" => {
                 plain(self, &name)?;
+                let mut out = Vec::new();
                 for word in &words {
                     if word.starts_with('-') {
                         continue;
                     }
-                    self.mark_unset(word)?;
+                    out.extend(self.mark_unset(word)?);
                 }
-                Ok(Vec::new())
+                Ok(out)
             }
             "cd" => {
                 plain(self, &name)?;

@@ -461,8 +461,30 @@ impl<'a> Lowerer<'a> {
         if head.len() == 1 && last_op == Some(false) && is_true(last) {
             return self.ignore_failure(head[0].1);
         }
-        // `a && b && c` where every step is a plain statement: in order
-        // (a failing step fails the phase: stdenv would go on without the rest).
+        // `mkdir -p build && cd build`: steps that are no condition (a
+        // standard-library command) run in order; one failing fails the
+        // phase, where bash would skip the rest.
+        if chain.iter().all(|(op, _)| *op != Some(false)) {
+            let saved = (self.vars.clone(), self.dir.clone());
+            let conditions: Result<Vec<_>, _> = head
+                .iter()
+                .map(|(_, p)| self.pipeline_condition(p))
+                .collect();
+            (self.vars, self.dir) = saved;
+            if conditions.is_err() {
+                let mut out = Vec::new();
+                for (_, pipeline) in &chain {
+                    out.extend(self.pipeline_statement(
+                        pipeline,
+                        Position {
+                            first: false,
+                            last: false,
+                        },
+                    )?);
+                }
+                return Ok(out);
+            }
+        }
         let mut cond = None;
         for (op, pipeline) in head {
             let c = self.pipeline_condition(pipeline)?;
@@ -846,6 +868,9 @@ impl<'a> Lowerer<'a> {
             return Ok(Expr::Var(Source::Local(local_name(name)), AsText::Plain));
         }
         if let Some(var) = self.vars.get(name) {
+            if var.unset && !var.declared {
+                return Ok(Expr::Lit(String::new()));
+            }
             if var.declared {
                 let text = match var.kind {
                     Kind::List => AsText::First,
@@ -1065,7 +1090,14 @@ impl<'a> Lowerer<'a> {
         self.depth > 0
     }
 
-    pub(crate) fn mark_unset(&mut self, name: &str) -> Result<(), NotHere> {
+    pub(crate) fn mark_unset(&mut self, name: &str) -> Result<Vec<Stmt>, NotHere> {
+        if self
+            .vars
+            .get(name)
+            .is_some_and(|v| v.channel == Channel::Local)
+        {
+            return self.assign(name, Value::Text(Expr::Lit(String::new())));
+        }
         match self.vars.get_mut(name) {
             Some(var) if var.channel != Channel::Local => {
                 if self.depth > 0 {
@@ -1073,7 +1105,7 @@ impl<'a> Lowerer<'a> {
                 }
                 var.unset = true;
                 var.declared = false;
-                Ok(())
+                Ok(Vec::new())
             }
             _ => Err(NotHere::whole(format!("`unset {name}`"))),
         }
@@ -1286,6 +1318,15 @@ fn scan_command(
                             ast::AssignmentValue::Scalar(_) => Kind::Text,
                         };
                         add(n.clone(), kind);
+                    }
+                }
+            }
+            if name == Some("unset") {
+                for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+                    if let ast::CommandPrefixOrSuffixItem::Word(w) = item {
+                        if !w.value.starts_with('-') {
+                            add(w.value.clone(), Kind::Text);
+                        }
                     }
                 }
             }
