@@ -444,7 +444,10 @@ impl Lowerer<'_> {
             && ((*hook == pre && at.first) || (*hook == post && at.last))
         {
             // The runner runs a non-bash body's hooks around it.
-            return Ok(Vec::new());
+            let when = if *hook == pre { "before" } else { "after" };
+            return Ok(vec![Stmt::Comment(format!(
+                "(phaser runs the {hook} hooks {when} this body)"
+            ))]);
         }
         Err(NotHere::whole(format!(
             "`runHook {hook}` where the runner cannot run it for the translation"

@@ -68,6 +68,11 @@ pub(super) fn scan_list(
     exported: &mut BTreeSet<String>,
 ) -> Result<(), NotHere> {
     for (_, pipeline) in list.iter() {
+        // Each command of a real pipeline runs in a subshell of its own:
+        // what it assigns stays there.
+        if pipeline.seq.len() > 1 {
+            continue;
+        }
         for command in &pipeline.seq {
             scan_command(command, assigned, exported)?;
         }
@@ -194,6 +199,28 @@ pub(super) fn collect_command_names(list: &AndOrList, out: &mut Vec<String>) {
         }
     }
     for (_, pipeline) in list.iter() {
+        if pipeline.seq.len() > 1 {
+            // Subshells: a `read` or `cd` there changes nothing outside.
+            let mut inner = Vec::new();
+            for command in &pipeline.seq {
+                let single = Pipeline {
+                    timed: None,
+                    bang: false,
+                    seq: vec![command.clone()],
+                };
+                let list = AndOrList {
+                    first: single,
+                    additional: Vec::new(),
+                };
+                collect_command_names(&list, &mut inner);
+            }
+            out.extend(
+                inner
+                    .into_iter()
+                    .filter(|c| !STATEFUL_BUILTINS.contains(&c.as_str())),
+            );
+            continue;
+        }
         for command in &pipeline.seq {
             match command {
                 Command::Simple(s) => {
