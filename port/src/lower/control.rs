@@ -143,6 +143,7 @@ impl Lowerer<'_> {
             }
             None => {
                 self.loop_vars.remove(&name);
+                self.ended_loop_vars.insert(name.clone());
             }
         }
         Ok(vec![Stmt::For(local_name(&name), list, body?)])

@@ -4,7 +4,7 @@
 
 use super::words::concat;
 use super::{local_name, Dir, Lowerer, NotHere};
-use crate::ir::{AsText, Call, Expr, Item, List, Source};
+use crate::ir::{AsText, Call, Expr, Item, List, Source, StrOp};
 
 impl Lowerer<'_> {
     pub(crate) fn cwd_for_glob(&self) -> Option<Expr> {
@@ -52,6 +52,11 @@ impl Lowerer<'_> {
                         .find(|(n, _)| local_name(n) == *id)
                         .and_then(|(_, v)| v.absolute)
                 }),
+            Expr::Op(op, inner) => match op {
+                StrOp::Basename | StrOp::AfterLast('/') => Some(false),
+                StrOp::AfterLast(_) | StrOp::AfterFirst(_) | StrOp::StripPrefix(_) => None,
+                _ => self.absoluteness(inner),
+            },
             _ => None,
         }
     }

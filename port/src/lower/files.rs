@@ -5,7 +5,7 @@
 
 use super::words::concat;
 use super::{Lowerer, NotHere};
-use crate::ir::{Arg, AsText, Call, Cond, Expr, FileTest, Item, List, Source, Stmt, StrOp};
+use crate::ir::{Arg, AsText, Call, Cond, Expr, FileTest, Item, List, Source, Stmt, StrOp, Value};
 
 impl Lowerer<'_> {
     pub(super) fn mkdir(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
@@ -282,15 +282,24 @@ impl Lowerer<'_> {
             }
             Stmt::Call(call)
         };
+        if l_ends_with_slash(&link) {
+            let inside = concat(vec![link.clone(), basename_of(&target)]);
+            return Ok(vec![symlink(inside)]);
+        }
+        // A computed link path is named once, then tested and used.
+        let mut out = Vec::new();
+        let named = !matches!(link, Expr::Lit(_) | Expr::Var(..)) && !self.uses_name("link");
+        let link = if named {
+            out.push(Stmt::Declare("link".into(), Value::Text(link)));
+            Expr::Var(Source::Local("link".into()), AsText::Plain)
+        } else {
+            link
+        };
         let inside = concat(vec![
             link.clone(),
             Expr::Lit("/".into()),
             basename_of(&target),
         ]);
-        if l_ends_with_slash(&link) {
-            let inside = concat(vec![link.clone(), basename_of(&target)]);
-            return Ok(vec![symlink(inside)]);
-        }
         // `ln -s T L` puts the link inside L when L is a directory (with
         // `-n`, not when L is a symlink to one).
         let mut cond = Cond::File(FileTest::Dir, link.clone());
@@ -303,10 +312,11 @@ impl Lowerer<'_> {
                 )))),
             );
         }
-        Ok(vec![Stmt::If(
+        out.push(Stmt::If(
             vec![(cond, vec![symlink(inside)])],
             vec![symlink(link)],
-        )])
+        ));
+        Ok(out)
     }
 
     pub(super) fn rm(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {

@@ -102,6 +102,8 @@ pub(crate) struct Lowerer<'a> {
     vars: BTreeMap<String, Var>,
     /// Loop variables in scope.
     loop_vars: BTreeMap<String, (bool, Option<bool>)>,
+    /// Loop variables of loops that ended: bash keeps their last value.
+    ended_loop_vars: BTreeSet<String>,
     dir: Option<Dir>,
     /// `pushd`'s stack.
     dir_stack: Vec<Option<Dir>>,
@@ -127,6 +129,7 @@ pub(crate) fn lower(snippet: &Snippet, names: &Names, role: Role, label: &str) -
         role,
         vars: BTreeMap::new(),
         loop_vars: BTreeMap::new(),
+        ended_loop_vars: BTreeSet::new(),
         dir: None,
         dir_stack: Vec::new(),
         depth: 0,

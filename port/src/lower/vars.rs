@@ -189,9 +189,22 @@ impl Lowerer<'_> {
     }
 
     /// Reads `name` as bash would expand `$name`.
+    /// Whether the snippet has a variable (or loop variable) called `name`,
+    /// so the translation must not make one of its own with that name.
+    pub(crate) fn uses_name(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+            || self.loop_vars.contains_key(name)
+            || self.ended_loop_vars.contains(name)
+    }
+
     pub(crate) fn read_var(&mut self, name: &str) -> Result<Expr, NotHere> {
         if self.loop_vars.contains_key(name) {
             return Ok(Expr::Var(Source::Local(local_name(name)), AsText::Plain));
+        }
+        if self.ended_loop_vars.contains(name) {
+            return Err(NotHere::whole(format!(
+                "`${name}` read after its `for` loop (bash keeps the last value)"
+            )));
         }
         if let Some(var) = self.vars.get(name) {
             if var.unset && !var.declared {
