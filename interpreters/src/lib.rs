@@ -19,6 +19,7 @@
 //! This crate knows nothing about plans, ordering or state files: it runs one
 //! script with one input.
 
+mod attrs_sh;
 mod child;
 mod error;
 mod interpreter;
@@ -36,6 +37,7 @@ mod lua;
 #[cfg(feature = "rhai")]
 mod rhai;
 
+pub use attrs_sh::structured_attrs_shell;
 pub use error::{Location, PhaseError};
 pub use interpreter::{Interpreter, Interpreters, Invocation};
 pub use protocol::{Answer, Paths, PhaseInfo, PhaseInput};

@@ -24,6 +24,7 @@ pub mod handoff;
 mod merge_patch;
 mod nix_log;
 pub mod order;
+pub mod outputs;
 pub mod plan;
 mod plan_digest;
 mod report;
@@ -38,7 +39,7 @@ mod tree_manifest;
 
 pub use boundaries::Boundaries;
 pub use default_phases::source as standard_phase_source;
-pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
+pub use env::{build_cores, DEFAULT_NIX_STORE, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
 pub use plan::{Placement, Plan, PlanError};

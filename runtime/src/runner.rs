@@ -396,12 +396,19 @@ impl<'p> Runner<'p> {
             std::fs::create_dir_all(&out_dir)
                 .with_context(|| format!("creating {}", out_dir.display()))?;
         }
-        let tmpdir = std::env::var_os("TMPDIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp"));
-        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top, &tmpdir);
+        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top);
         let mut attrs = self.plan.attrs.clone();
         attrs.remove("phaser");
+        // multiple-outputs.sh's choices, which every phase reads.
+        let chosen = crate::outputs::output_variables(&attrs, &outputs)
+            .map_err(|m| anyhow!("{}: {m}", self.plan.file))?;
+        for (name, value) in chosen {
+            attrs.entry(name).or_insert(Value::String(value));
+        }
+        attrs
+            .entry("NIX_NO_SELF_RPATH")
+            .or_insert(Value::String("1".into()));
+        write_structured_attrs(build_top, &self.plan.attrs, &outputs)?;
         Ok(BuildState {
             version: STATE_VERSION,
             plan_hash: plan_hash(&self.plan.source),
@@ -415,6 +422,41 @@ impl<'p> Runner<'p> {
             tree: Default::default(),
         })
     }
+}
+
+/// Writes `.attrs.json` and `.attrs.sh` into the build directory, as Nix
+/// does for a derivation with `__structuredAttrs = true` (stdenv's own
+/// tests read both); under Nix they are already there and stay as Nix
+/// wrote them.
+fn write_structured_attrs(
+    build_top: &Path,
+    plan_attrs: &serde_json::Map<String, Value>,
+    outputs: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    let json_file = build_top.join(".attrs.json");
+    if json_file.exists() {
+        return Ok(());
+    }
+    let mut attrs = plan_attrs.clone();
+    attrs.remove("phaser");
+    attrs.insert(
+        "outputs".into(),
+        Value::Object(
+            outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        ),
+    );
+    let text = serde_json::to_vec(&Value::Object(attrs.clone()))?;
+    std::fs::write(&json_file, text).with_context(|| format!("writing {}", json_file.display()))?;
+    let sh_file = build_top.join(".attrs.sh");
+    std::fs::write(
+        &sh_file,
+        phaser_interpreters::structured_attrs_shell(&attrs),
+    )
+    .with_context(|| format!("writing {}", sh_file.display()))?;
+    Ok(())
 }
 
 fn body_language(body: &Body) -> phaser_interpreters::Language {

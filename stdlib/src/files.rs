@@ -1,7 +1,7 @@
 //! Standard-library family `files`: file system functions with the
 //! coreutils semantics build scripts expect (`mkdir`, `copy`, `move`,
 //! `remove`, `symlink`, `read`, `write`, `chmod`, `exists`, `find`, `glob`,
-//! `install`, `stat`, `newestMtime`, `touch`).
+//! `install`, `stat`, `newestMtime`, `newestFile`, `touch`).
 //!
 //! Rules shared by the whole family:
 //! - every path argument is resolved against the phase's cwd, and every
@@ -23,6 +23,7 @@ mod glob;
 mod install;
 mod mode;
 mod mv;
+mod newest;
 mod stat;
 
 use std::fs;
@@ -35,8 +36,10 @@ use serde_json::Value;
 use crate::{Context, Error, Function, Result};
 
 pub(crate) use atomic::{write_atomic, TempFile};
+pub(crate) use basic::remove;
 pub(crate) use clone::set_mtime_nofollow;
 pub(crate) use mode::{process_umask, Mode};
+pub(crate) use mv::move_path;
 
 /// This family's functions, for the registry.
 pub(crate) fn functions() -> Vec<Function> {
@@ -48,6 +51,7 @@ pub(crate) fn functions() -> Vec<Function> {
     all.extend(glob::functions());
     all.extend(install::functions());
     all.extend(stat::functions());
+    all.extend(newest::functions());
     all
 }
 

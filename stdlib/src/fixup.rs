@@ -1,19 +1,22 @@
 //! Standard-library family `fixup`: what stdenv's fixup phase does to an
 //! output after installation, natively and in parallel.
 //!
-//! Each function matches the stdenv hook it is named after (see
-//! `shared/STDENV.md`, "fixup" and "patchShebangs"); where it differs on
+//! Each function matches the stdenv hook it is named after (the files
+//! under nixpkgs' pkgs/build-support/setup-hooks/); where it differs on
 //! purpose, its doc says so.
 
+mod audit_tmpdir;
 mod batch;
 mod libtool;
 mod man_pages;
 mod move_dirs;
+mod move_to_output;
 mod patch_shebangs;
 mod preserve;
 mod search_path;
 mod shebang;
 mod strip;
+mod symlinks;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -38,8 +41,11 @@ pub(crate) fn functions() -> Vec<Function> {
         strip::function(),
         man_pages::function(),
         libtool::function(),
+        move_to_output::function(),
+        audit_tmpdir::function(),
     ];
     functions.extend(move_dirs::functions());
+    functions.extend(symlinks::functions());
     functions
 }
 

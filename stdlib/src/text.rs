@@ -25,7 +25,9 @@ use crate::files::{process_umask, StringOrList, TempFile};
 use crate::{Context, Error, Function, Result};
 
 /// `substitute SRC DEST OPS`: reads `src`, applies `ops`, writes `dest`.
-pub fn substitute(cx: &Context, src: &str, dest: &str, ops: &[Op]) -> Result<()> {
+/// Input with a NUL byte is refused when `refuse_nul`, as stdenv's bash
+/// `substitute` refuses it (a shell variable cannot hold one).
+fn substitute(cx: &Context, src: &str, dest: &str, ops: &[Op], refuse_nul: bool) -> Result<()> {
     let src_path = cx.resolve(src);
     if !src_path.is_file() {
         return Err(Error::msg(format!(
@@ -34,14 +36,15 @@ pub fn substitute(cx: &Context, src: &str, dest: &str, ops: &[Op]) -> Result<()>
         )));
     }
     let content = fs::read(&src_path).map_err(|e| Error::io("reading", &src_path, e))?;
+    if refuse_nul && memchr::memchr(0, &content).is_some() {
+        return Err(Error::msg(format!(
+            "consumeEntire(): ERROR: Input null bytes, won't process ({})",
+            src_path.display()
+        )));
+    }
     let result = apply(cx, content, ops, &src_path)?;
     let dest_path = cx.writable(dest)?;
     write_output(&dest_path, &result)
-}
-
-/// `substituteInPlace FILE OPS`.
-pub fn substitute_in_place(cx: &Context, file: &str, ops: &[Op]) -> Result<()> {
-    substitute(cx, file, file, ops)
 }
 
 /// Replaces `dest`'s content with `data` under the rules in the module
@@ -115,6 +118,8 @@ struct SubstituteArgs {
     ops: Option<Vec<Op>>,
     #[serde(default)]
     args: Vec<String>,
+    #[serde(default, rename = "refuseNul")]
+    refuse_nul: bool,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +130,8 @@ struct InPlaceArgs {
     ops: Option<Vec<Op>>,
     #[serde(default)]
     args: Vec<String>,
+    #[serde(default, rename = "refuseNul")]
+    refuse_nul: bool,
 }
 
 /// The `ops` and `args` part of both signatures.
@@ -132,7 +139,7 @@ macro_rules! ops_shape {
     () => {
         "ops?: [{replaceFail: [string, string]} | {replaceWarn: [string, string]} | \
          {replaceQuiet: [string, string]} | {replace: [string, string]} | {substVar: string} | \
-         {substVarBy: [string, string]}], args?: [string]}"
+         {substVarBy: [string, string]}], args?: [string], refuseNul?: bool}"
     };
 }
 
@@ -151,11 +158,12 @@ pub(crate) fn functions() -> Vec<Function> {
              `--subst-var-by NAME VALUE`). replaceFail errors when the pattern does not occur, \
              replaceWarn warns, substVar replaces `@NAME@` by the environment variable and \
              errors when it is unset or not a valid bash name. Byte-exact on binary and \
-             NUL-containing files; DEST is replaced atomically and keeps its mode plus write \
-             permission (`chmod +w`, as stdenv).",
+             NUL-containing files, unless `refuseNul` (stdenv's bash `substitute` refuses \
+             them; phaser's bash prelude sets it); DEST is replaced atomically and keeps its \
+             mode plus write permission (`chmod +w`, as stdenv).",
             |cx: &Context, a: SubstituteArgs| {
                 let ops = operations("substitute", a.ops, a.args)?;
-                substitute(cx, &a.src, &a.dest, &ops)?;
+                substitute(cx, &a.src, &a.dest, &ops, a.refuse_nul)?;
                 Ok(Value::Null)
             },
         ),
@@ -187,7 +195,7 @@ pub(crate) fn functions() -> Vec<Function> {
                 }
                 let ops = operations("substituteInPlace", a.ops, flags)?;
                 for file in &files {
-                    substitute_in_place(cx, file, &ops)?;
+                    substitute(cx, file, file, &ops, a.refuse_nul)?;
                 }
                 Ok(Value::Null)
             },

@@ -10,6 +10,9 @@ use serde_json::Value;
 // The bootstrap's seed chroot and static phaser, kept in their own module.
 pub mod bootstrap;
 
+// The harness of the standard-library binding tests.
+pub mod bindings;
+
 /// The phases a plain build runs (installCheck and dist are gated off by
 /// default), in order.
 pub const RUNNING_PHASES: [&str; 7] = [

@@ -1,39 +1,40 @@
 //! Turning what a bash script changed into its answer, the way stdenv's one
 //! long-lived shell would have carried it to the phases after it.
+//!
+//! In stdenv every attribute is a shell variable and every shell variable
+//! a later phase may read, so the rule is: a changed exported variable is
+//! an `env` change; any other changed (or new, or unset) shell variable is
+//! an `attrs` change, typed like the attribute it was; `sourceRoot` is a
+//! `state` change, `cd` a `cwd`; functions the package defined travel in
+//! the state for later bash phases.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Number, Value};
 
-use super::vars::{scalar_text, source_root};
+use super::vars::{
+    is_attribute_name, own_hooks, scalar_text, Declared, DEFAULT_HOOKS, FUNCTIONS_KEY, PER_PHASE,
+};
 use crate::{Answer, PhaseInput};
 
-/// Variables bash sets by itself, or phaser sets for the script.
-const IGNORED_ENV: &[&str] = &[
-    "PWD",
-    "OLDPWD",
-    "SHLVL",
-    "_",
-    "PHASER_INPUT",
-    "PHASER_OUTPUT",
-    "PHASER_PRELUDE",
-    "PHASER_VARS",
-    "PHASER_SCRIPT",
-    "PHASER_DUMP",
-    "PHASER_ERRORS",
-    "PHASER_CWD",
-    "PHASER_EXE",
-    phaser_stdlib::WRITE_ROOTS_VAR,
-    phaser_stdlib::PHASE_VAR,
-];
+/// Variables bash itself sets when the environment has none (`SHELL` from
+/// the password database, `TERM=dumb`): not a change the script made.
+const BASH_DEFAULTS: &[&str] = &["SHELL", "TERM"];
+
+/// One shell variable as the driver dumped it.
+#[derive(Debug, Clone, PartialEq)]
+enum Variable {
+    Scalar { value: String, exported: bool },
+    Array(Vec<String>),
+    Assoc(Vec<(String, String)>),
+}
 
 /// What the driver dumped after the script finished.
 #[derive(Debug, Default)]
 pub(super) struct Dump {
     cwd: String,
-    exported: BTreeMap<String, String>,
-    scalars: BTreeMap<String, String>,
-    arrays: BTreeMap<String, Vec<String>>,
+    variables: BTreeMap<String, Variable>,
+    functions: BTreeMap<String, String>,
 }
 
 impl Dump {
@@ -54,21 +55,38 @@ impl Dump {
                 Ok(tag) => tag,
                 Err(_) => break,
             };
+            let count = |text: String| -> Result<usize, String> {
+                text.parse()
+                    .map_err(|_| "bad count in the variable dump".to_string())
+            };
             match tag.as_str() {
                 "cwd" => dump.cwd = next("cwd")?,
-                "E" => {
+                "E" | "S" => {
                     let name = next("name")?;
-                    dump.exported.insert(name, next("value")?);
-                }
-                "S" => {
-                    let name = next("name")?;
-                    dump.scalars.insert(name, next("value")?);
+                    let value = next("value")?;
+                    let exported = tag == "E";
+                    dump.variables
+                        .insert(name, Variable::Scalar { value, exported });
                 }
                 "A" => {
                     let name = next("name")?;
-                    let count: usize = next("count")?.parse().map_err(|_| "bad array count")?;
-                    let items = (0..count).map(|_| next("item")).collect::<Result<_, _>>()?;
-                    dump.arrays.insert(name, items);
+                    let n = count(next("count")?)?;
+                    let items = (0..n).map(|_| next("item")).collect::<Result<_, _>>()?;
+                    dump.variables.insert(name, Variable::Array(items));
+                }
+                "H" => {
+                    let name = next("name")?;
+                    let n = count(next("count")?)?;
+                    let pairs = (0..n)
+                        .map(|_| Ok((next("key")?, next("value")?)))
+                        .collect::<Result<_, String>>()?;
+                    dump.variables.insert(name, Variable::Assoc(pairs));
+                }
+                "F" => {
+                    let name = next("name")?;
+                    let definition = next("definition")?;
+                    dump.functions
+                        .insert(name, definition.trim_end().to_string());
                 }
                 other => return Err(format!("unknown record `{other}` in the variable dump")),
             }
@@ -76,75 +94,123 @@ impl Dump {
         Ok(dump)
     }
 
-    /// The answer: changed exported variables as `env`, changed attribute
-    /// variables as `attrs`, a changed `sourceRoot` as `state`, a `cd` as `cwd`.
-    pub fn answer(&self, input: &PhaseInput, tracked: &[String]) -> Answer {
-        let mut answer = Answer::default();
-        let attr_like = |name: &str| {
-            tracked.iter().any(|t| t == name)
-                || self.scalars.contains_key(name)
-                || self.arrays.contains_key(name)
-                || name == "sourceRoot"
-        };
-
+    /// The answer: what changed against `input` and what the declarations
+    /// script `declared`.
+    pub fn answer(&self, input: &PhaseInput, declared: &Declared) -> Answer {
         let mut env = Map::new();
-        for (name, value) in &self.exported {
-            if IGNORED_ENV.contains(&name.as_str())
-                || input.outputs.contains_key(name)
-                || attr_like(name)
+        let mut attrs = Map::new();
+        let mut state = Map::new();
+
+        for (name, variable) in &self.variables {
+            if !is_attribute_name(name) || input.outputs.contains_key(name) {
+                continue;
+            }
+            if BASH_DEFAULTS.contains(&name.as_str())
+                && !input.env.contains_key(name)
+                && !declared.attrs.contains(name)
+                && matches!(
+                    variable,
+                    Variable::Scalar {
+                        exported: false,
+                        ..
+                    }
+                )
             {
                 continue;
             }
-            if input.env.get(name) != Some(value) {
-                env.insert(name.clone(), Value::String(value.clone()));
+            if let Variable::Scalar {
+                value,
+                exported: true,
+            } = variable
+            {
+                if input.env.get(name) != Some(value) {
+                    env.insert(name.clone(), Value::String(value.clone()));
+                }
+            } else if input.env.contains_key(name) {
+                // Still a variable, but no longer in the environment.
+                env.insert(name.clone(), Value::Null);
+            }
+            if name == "sourceRoot" {
+                if let Variable::Scalar { value, .. } = variable {
+                    if declared.computed.get(name) != Some(value) {
+                        state.insert(name.clone(), Value::String(value.clone()));
+                    }
+                }
+                continue;
+            }
+            if PER_PHASE.contains(&name.as_str()) {
+                continue;
+            }
+            if let Some(before) = declared.computed.get(name) {
+                if matches!(variable, Variable::Scalar { value, .. } if value == before) {
+                    continue;
+                }
+            }
+            // A variable of the environment's (not declared from an
+            // attribute) changes only the environment.
+            let exported = matches!(variable, Variable::Scalar { exported: true, .. });
+            if !declared.attrs.contains(name) && (exported || input.env.contains_key(name)) {
+                continue;
+            }
+            if let Some(value) = changed_attribute(name, input.attrs.get(name), variable) {
+                attrs.insert(name.clone(), value);
+            }
+        }
+        // A default hook array holds the package's own entries only.
+        for (name, _) in DEFAULT_HOOKS {
+            if let Some(Value::Array(items)) = attrs.get(*name) {
+                let entries: Vec<String> = items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                let own = own_hooks(name, &entries);
+                let before: Vec<String> = match input.attrs.get(*name) {
+                    Some(Value::Array(old)) => old.iter().filter_map(scalar_text).collect(),
+                    _ => Vec::new(),
+                };
+                if own == before {
+                    attrs.remove(*name);
+                } else {
+                    attrs.insert(
+                        name.to_string(),
+                        Value::Array(own.into_iter().map(Value::String).collect()),
+                    );
+                }
             }
         }
         for name in input.env.keys() {
-            if !self.exported.contains_key(name) && !attr_like(name) {
+            if super::vars::is_shell_name(name)
+                && !self.variables.contains_key(name)
+                && !super::vars::SHELL_OWNED.contains(&name.as_str())
+            {
                 env.insert(name.clone(), Value::Null);
             }
         }
-
-        let mut attrs = Map::new();
-        for (name, value) in &self.scalars {
-            if name == "sourceRoot" {
-                continue;
-            }
-            let before = input.attrs.get(name);
-            if before.and_then(scalar_text).as_deref() == Some(value.as_str()) {
-                continue;
-            }
-            attrs.insert(name.clone(), typed_scalar(name, before, value));
-        }
-        for (name, items) in &self.arrays {
-            let after: Vec<Value> = items.iter().cloned().map(Value::String).collect();
-            let unchanged = match input.attrs.get(name) {
-                Some(Value::Array(before)) => {
-                    before.len() == items.len()
-                        && before
-                            .iter()
-                            .zip(items)
-                            .all(|(b, a)| scalar_text(b).as_deref() == Some(a.as_str()))
-                }
-                _ => false,
-            };
-            if !unchanged {
-                attrs.insert(name.clone(), Value::Array(after));
-            }
-        }
-        for name in tracked {
-            if !self.scalars.contains_key(name) && !self.arrays.contains_key(name) {
+        for name in &declared.attrs {
+            if !self.variables.contains_key(name) {
                 attrs.insert(name.clone(), Value::Null);
             }
         }
 
-        let root_after = self.scalars.get("sourceRoot");
-        if root_after.is_some() && root_after.cloned() != source_root(input) {
-            let mut state = Map::new();
-            state.insert(
-                "sourceRoot".into(),
-                Value::String(root_after.cloned().unwrap_or_default()),
-            );
+        let before = input.state.get(FUNCTIONS_KEY).and_then(Value::as_object);
+        let mut functions = Map::new();
+        for (name, definition) in &self.functions {
+            let old = before.and_then(|b| b.get(name)).and_then(Value::as_str);
+            if old != Some(definition.as_str()) {
+                functions.insert(name.clone(), Value::String(definition.clone()));
+            }
+        }
+        for name in before.into_iter().flat_map(|b| b.keys()) {
+            if !self.functions.contains_key(name) {
+                functions.insert(name.clone(), Value::Null);
+            }
+        }
+        if !functions.is_empty() {
+            state.insert(FUNCTIONS_KEY.into(), Value::Object(functions));
+        }
+
+        let mut answer = Answer::default();
+        if !state.is_empty() {
             answer.state = Some(Value::Object(state));
         }
         if !env.is_empty() {
@@ -168,9 +234,54 @@ impl Dump {
     }
 }
 
-/// A changed scalar typed like the attribute it was: `dont*`/`do*` and
-/// booleans become booleans (empty is false), numbers stay numbers when
-/// they still parse, everything else is a string.
+/// The attribute change a variable amounts to, or `None` when it still
+/// says what the attribute said (as bash shows it).
+fn changed_attribute(name: &str, before: Option<&Value>, variable: &Variable) -> Option<Value> {
+    match variable {
+        Variable::Scalar { value, .. } => {
+            if before.and_then(scalar_text).as_deref() == Some(value.as_str()) {
+                return None;
+            }
+            Some(typed_scalar(name, before, value))
+        }
+        Variable::Array(items) => {
+            let same = match before {
+                Some(Value::Array(old)) => {
+                    old.len() == items.len()
+                        && old
+                            .iter()
+                            .zip(items)
+                            .all(|(b, a)| scalar_text(b).as_deref() == Some(a.as_str()))
+                }
+                _ => false,
+            };
+            (!same).then(|| Value::Array(items.iter().cloned().map(Value::String).collect()))
+        }
+        Variable::Assoc(pairs) => {
+            let same = match before {
+                Some(Value::Object(old)) => {
+                    old.len() == pairs.len()
+                        && pairs.iter().all(|(k, v)| {
+                            old.get(k).and_then(scalar_text).as_deref() == Some(v.as_str())
+                        })
+                }
+                _ => false,
+            };
+            (!same).then(|| {
+                Value::Object(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                        .collect(),
+                )
+            })
+        }
+    }
+}
+
+/// A changed scalar typed like the attribute it was: booleans stay
+/// booleans (empty is false), numbers stay numbers when they still parse,
+/// a new `dont*`/`do*` flag is a boolean, everything else is a string.
 fn typed_scalar(name: &str, before: Option<&Value>, text: &str) -> Value {
     let flag = name.len() > 2
         && (name.starts_with("dont") || name.starts_with("do"))

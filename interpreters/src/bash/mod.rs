@@ -19,8 +19,44 @@ use crate::{
 };
 
 const DRIVER: &str = include_str!("driver.sh");
-/// stdenv's helper functions, defined on top of `phaser std`.
-pub const PRELUDE: &str = include_str!("prelude.sh");
+
+/// The prelude's parts, in the order they are sourced.
+const PRELUDE_PARTS: &[&str] = &[
+    include_str!("prelude/core.sh"),
+    include_str!("prelude/substitute.sh"),
+    include_str!("prelude/outputs.sh"),
+    include_str!("prelude/fixup.sh"),
+    include_str!("prelude/unpack.sh"),
+];
+
+/// stdenv's helper functions, defined on top of `phaser std`, followed by
+/// the list of their names (the driver reports only functions a package
+/// defined, not these).
+pub fn prelude() -> &'static str {
+    static PRELUDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PRELUDE.get_or_init(|| {
+        let mut text = PRELUDE_PARTS.concat();
+        let names: Vec<String> = prelude_functions()
+            .map(|name| format!("[{name}]=1"))
+            .collect();
+        text.push_str(&format!(
+            "declare -A __phaser_prelude_functions=({})\n",
+            names.join(" ")
+        ));
+        text
+    })
+}
+
+/// The names of the functions the prelude defines (`name() {` at the start
+/// of a line).
+fn prelude_functions() -> impl Iterator<Item = &'static str> {
+    PRELUDE_PARTS.iter().flat_map(|part| {
+        part.lines().filter_map(|line| {
+            let (name, _) = line.split_once("() {")?;
+            vars::is_shell_name(name).then_some(name)
+        })
+    })
+}
 
 /// Runs bash phases as subprocesses.
 #[derive(Debug, Clone)]
@@ -78,16 +114,16 @@ impl Interpreter for BashInterpreter {
                 ))
             }
         };
-        let (declarations, tracked) = vars::declarations(input);
+        let (declarations, declared) = vars::declarations(input);
         let payload = serde_json::to_vec(input).map_err(|e| fail(e.to_string()))?;
         for (name, bytes) in [
             ("input.json", payload.as_slice()),
             ("vars.sh", declarations.as_bytes()),
-            ("prelude.sh", PRELUDE.as_bytes()),
+            ("prelude.sh", prelude().as_bytes()),
         ] {
             overwrite(&file(name), bytes).map_err(|e| io("writing the phase's files", e))?;
         }
-        for stale in ["answer.json", "dump", "errors"] {
+        for stale in ["answer.json", "dump", "errors", "dump.functions"] {
             let _ = std::fs::remove_file(file(stale));
         }
 
@@ -126,7 +162,7 @@ impl Interpreter for BashInterpreter {
         })?;
         let automatic = changes::Dump::parse(&dump)
             .map_err(&fail)?
-            .answer(input, &tracked);
+            .answer(input, &declared);
         let explicit = match std::fs::read(file("answer.json")) {
             Ok(bytes) => {
                 Answer::from_bytes(&bytes).map_err(|m| fail(format!("$PHASER_OUTPUT: {m}")))?
@@ -184,13 +220,12 @@ fn failure_position(errors: &Path, name: &str) -> (Option<Location>, Option<Stri
 /// and the package's variables for `input`. `phaser shell` sources it so an
 /// interactive shell sees exactly what a bash phase sees.
 pub fn shell_setup(input: &PhaseInput) -> String {
-    let (declarations, _) = vars::declarations(input);
-    format!("{PRELUDE}\n{declarations}")
+    format!("{}\n{}", prelude(), shell_variables(input))
 }
 
 /// Only the package's variables for `input` (to refresh a shell after a phase ran).
 pub fn shell_variables(input: &PhaseInput) -> String {
-    vars::declarations(input).0
+    format!("{}{}", vars::exports(input), vars::declarations(input).0)
 }
 
 #[cfg(test)]

@@ -1,25 +1,55 @@
-//! The variables a bash phase starts with: attributes the way Nix's
-//! `.attrs.sh` shows them, outputs by name, and the environment.
+//! The variables a bash phase starts with: the package's attributes the
+//! way Nix's `.attrs.sh` declares them for a derivation with
+//! `__structuredAttrs = true`, the outputs, the shell variables stdenv's
+//! setup.sh sets for every phase, and the shell functions earlier bash
+//! phases defined.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::attrs_sh::{declaration, quote};
+pub(super) use crate::attrs_sh::{is_shell_name, scalar_text};
 use crate::PhaseInput;
 
-/// Variables bash owns or that would break the shell if a plan set them.
-const RESERVED: &[&str] = &[
+/// Where the shell functions earlier bash phases defined are carried in the
+/// state (name to `declare -f` text), so later bash phases see them as
+/// stdenv's one long-lived shell would.
+pub(super) const FUNCTIONS_KEY: &str = "bashFunctions";
+
+/// Variables bash owns or sets by itself, and the few a plan attribute
+/// must not become: they are neither declared from attributes nor reported
+/// as changes.
+pub(super) const SHELL_OWNED: &[&str] = &[
+    "BASH",
     "BASHOPTS",
     "BASHPID",
+    "COLUMNS",
+    "COMP_WORDBREAKS",
+    "DIRSTACK",
+    "EPOCHREALTIME",
+    "EPOCHSECONDS",
     "EUID",
+    "FUNCNAME",
     "GROUPS",
+    "HISTCMD",
+    "HISTFILE",
+    "HISTFILESIZE",
+    "HISTSIZE",
     "HOSTNAME",
+    "HOSTTYPE",
     "IFS",
     "LINENO",
+    "LINES",
+    "MACHTYPE",
+    "MAILCHECK",
     "OLDPWD",
     "OPTARG",
+    "OPTERR",
     "OPTIND",
-    "PATH",
+    "OSTYPE",
+    "PIPESTATUS",
     "PPID",
     "PS1",
     "PS2",
@@ -29,105 +59,177 @@ const RESERVED: &[&str] = &[
     "SECONDS",
     "SHELLOPTS",
     "SHLVL",
+    "SRANDOM",
     "UID",
-    "outputs",
-    "env",
+    "_",
     "phaser",
 ];
 
-/// Whether `name` can be a bash variable a plan attribute becomes.
+/// Variables stdenv's setup.sh sets for every phase rather than taking
+/// from the package; phaser declares them the same way and never reports
+/// them as attribute changes.
+pub(super) const PER_PHASE: &[&str] = &["__structuredAttrs", "curPhase", "outputs"];
+
+/// The hook arrays stdenv's default setup hooks fill
+/// (pkgs/stdenv/generic/setup.sh and pkgs/build-support/setup-hooks/*.sh),
+/// with their default entries. A bash phase sees each array with these
+/// entries around the package's own (the attribute holds only the
+/// package's), so `runHook postFixup` in a bash body runs what stdenv's
+/// would; phaser's standard phases do the same work natively.
+pub(super) const DEFAULT_HOOKS: &[(&str, &[&str])] = &[
+    ("unpackCmdHooks", &["_defaultUnpack"]),
+    ("postUnpackHooks", &["_updateSourceDateEpochFromSourceRoot"]),
+    ("preConfigureHooks", &["_multioutConfig"]),
+    (
+        "preFixupHooks",
+        &["_moveToShare", "_multioutDocs", "_multioutDevs"],
+    ),
+    (
+        "fixupOutputHooks",
+        &[
+            r#"if [[ -z "${noAuditTmpdir-}" && -e "$prefix" ]]; then auditTmpdir "$prefix"; fi"#,
+            r#"if [ -z "${dontGzipMan-}" ]; then compressManPages "$prefix"; fi"#,
+            "_moveLib64",
+            "_moveSbin",
+            "_moveSystemdUserUnits",
+            "patchShebangsAuto",
+            "_pruneLibtoolFiles",
+            "_doStrip",
+        ],
+    ),
+    (
+        "postFixupHooks",
+        &[
+            "noBrokenSymlinksInAllOutputs",
+            "_makeSymlinksRelativeInAllOutputs",
+            "_multioutPropagateDev",
+        ],
+    ),
+];
+
+/// The package's own entries of a hook array: `entries` without the
+/// default ones (each default entry removed once).
+pub(super) fn own_hooks(name: &str, entries: &[String]) -> Vec<String> {
+    let Some((_, defaults)) = DEFAULT_HOOKS.iter().find(|(n, _)| *n == name) else {
+        return entries.to_vec();
+    };
+    let mut left: Vec<&str> = defaults.to_vec();
+    entries
+        .iter()
+        .filter(|e| match left.iter().position(|d| d == e) {
+            Some(i) => {
+                left.remove(i);
+                false
+            }
+            None => true,
+        })
+        .cloned()
+        .collect()
+}
+
+/// The variables the bash backend itself gives the driver and `phaser std`.
+pub(super) const DRIVER_VARS: &[&str] = &[
+    "PHASER_INPUT",
+    "PHASER_OUTPUT",
+    "PHASER_PRELUDE",
+    "PHASER_VARS",
+    "PHASER_SCRIPT",
+    "PHASER_DUMP",
+    "PHASER_ERRORS",
+    "PHASER_CWD",
+    "PHASER_EXE",
+    phaser_stdlib::WRITE_ROOTS_VAR,
+    phaser_stdlib::PHASE_VAR,
+];
+
+/// Whether `name` is a shell variable name phaser may declare or report:
+/// a valid bash name, not one bash owns, not one of phaser's own.
 pub(super) fn is_attribute_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.starts_with("BASH")
+    is_shell_name(name)
+        && !name.starts_with("BASH_")
         && !name.starts_with("__phaser")
-        && !name.starts_with("PHASER_")
-        && !RESERVED.contains(&name)
+        && !DRIVER_VARS.contains(&name)
+        && !SHELL_OWNED.contains(&name)
 }
 
-/// How a scalar looks in bash: `true` is `1`, `false` the empty string,
-/// as in Nix's `.attrs.sh`.
-pub(super) fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(true) => Some(String::from("1")),
-        Value::Bool(false) => Some(String::new()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+/// What the declarations script declared, for telling changes apart.
+#[derive(Debug, Default)]
+pub(super) struct Declared {
+    /// Attributes declared from `input.attrs`.
+    pub attrs: BTreeSet<String>,
+    /// stdenv's per-phase variables with the values they were given.
+    pub computed: BTreeMap<String, String>,
 }
 
-/// A bash-quoted word: `'...'` with embedded quotes escaped.
-pub(super) fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-/// The script that declares the phase's variables, and the names of the
-/// attributes it declared (the ones whose changes become `attrs` changes).
-pub(super) fn declarations(input: &PhaseInput) -> (String, Vec<String>) {
-    let mut out = String::new();
-    let mut tracked = Vec::new();
-    for (name, value) in &input.env {
-        if is_attribute_name(name) || name == "PATH" {
-            let _ = writeln!(out, "export {name}={}", quote(value));
-        }
-    }
+/// The script that declares a bash phase's variables for `input`, and what
+/// it declared.
+pub(super) fn declarations(input: &PhaseInput) -> (String, Declared) {
+    let mut out = String::with_capacity(4096);
+    let mut declared = Declared::default();
     for (name, value) in &input.attrs {
-        if !is_attribute_name(name) || input.outputs.contains_key(name) {
+        // The environment wins over an attribute of the same name, as
+        // setup.sh exports `env` after sourcing `.attrs.sh`; outputs are
+        // declared below.
+        if !is_attribute_name(name)
+            || PER_PHASE.contains(&name.as_str())
+            || input.env.contains_key(name)
+            || input.outputs.contains_key(name)
+            || DEFAULT_HOOKS.iter().any(|(n, _)| n == name)
+        {
             continue;
         }
-        match value {
-            Value::Array(items) => {
-                let words: Vec<String> = items
-                    .iter()
-                    .filter_map(|v| scalar_text(v).or_else(|| Some(v.to_string())))
-                    .map(|w| quote(&w))
-                    .collect();
-                let _ = writeln!(out, "declare -a {name}=({})", words.join(" "));
-            }
-            Value::Object(map) => {
-                let words: Vec<String> = map
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        Some(format!("[{}]={}", quote(k), quote(&scalar_text(v)?)))
-                    })
-                    .collect();
-                let _ = writeln!(out, "declare -A {name}=({})", words.join(" "));
-                continue;
-            }
-            Value::Null => continue,
-            scalar => {
-                let text = scalar_text(scalar).unwrap_or_default();
-                let _ = writeln!(out, "export {name}={}", quote(&text));
-            }
+        if let Some(line) = declaration(name, value) {
+            out.push_str(&line);
+            out.push('\n');
+            declared.attrs.insert(name.clone());
         }
-        tracked.push(name.clone());
     }
-    let mut outputs = Vec::new();
-    for (name, path) in &input.outputs {
-        if is_attribute_name(name) {
-            let _ = writeln!(out, "export {name}={}", quote(path));
-        }
-        outputs.push(format!("[{}]={}", quote(name), quote(path)));
-    }
+    let outputs: Vec<String> = input
+        .outputs
+        .iter()
+        .map(|(name, path)| format!("[{}]={}", quote(name), quote(path)))
+        .collect();
     let _ = writeln!(out, "declare -A outputs=({})", outputs.join(" "));
+
+    let mut computed = |name: &str, value: String| {
+        let _ = writeln!(out, "{name}={}", quote(&value));
+        declared.computed.insert(name.to_string(), value);
+    };
+    computed("__structuredAttrs", "1".into());
+    // genericBuild's loop variable: the phase function's name.
+    computed("curPhase", format!("{}Phase", input.phase.name));
     // stdenv's `prefix` defaults to $out; a shell variable, not exported.
-    if !input.attrs.contains_key("prefix") {
+    if !declared.attrs.contains("prefix") {
         if let Some(path) = input.outputs.get("out") {
-            let _ = writeln!(out, "prefix={}", quote(path));
+            computed("prefix", path.clone());
         }
     }
     if let Some(root) = source_root(input) {
-        let _ = writeln!(out, "sourceRoot={}", quote(&root));
+        computed("sourceRoot", root);
     }
-    let names: Vec<String> = tracked.iter().map(|n| format!("[{n}]=1")).collect();
-    let _ = writeln!(
-        out,
-        "declare -A __phaser_tracked=({} [sourceRoot]=1)",
-        names.join(" ")
-    );
-    (out, tracked)
+    for (name, defaults) in DEFAULT_HOOKS {
+        let own: Vec<String> = match input.attrs.get(*name) {
+            Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
+            _ => Vec::new(),
+        };
+        let defaults = defaults.iter().map(|d| d.to_string());
+        // setup.sh adds _defaultUnpack after the setup hooks' unpackers.
+        let entries: Vec<String> = if *name == "unpackCmdHooks" {
+            own.iter().cloned().chain(defaults).collect()
+        } else {
+            defaults.chain(own.iter().cloned()).collect()
+        };
+        let words: Vec<String> = entries.iter().map(|e| quote(e)).collect();
+        let _ = writeln!(out, "declare -a {name}=({})", words.join(" "));
+        declared.attrs.insert(name.to_string());
+    }
+    if let Some(Value::Object(functions)) = input.state.get(FUNCTIONS_KEY) {
+        for definition in functions.values().filter_map(Value::as_str) {
+            out.push_str(definition);
+            out.push('\n');
+        }
+    }
+    (out, declared)
 }
 
 /// `sourceRoot` as a bash phase sees it: the state's, else the attribute.
@@ -138,4 +240,16 @@ pub(super) fn source_root(input: &PhaseInput) -> Option<String> {
         .or_else(|| input.attrs.get("sourceRoot"))
         .and_then(Value::as_str)
         .map(str::to_string)
+}
+
+/// The exported environment as `export` lines, for an interactive shell
+/// that does not start with the phase's environment.
+pub(super) fn exports(input: &PhaseInput) -> String {
+    let mut out = String::new();
+    for (name, value) in &input.env {
+        if is_shell_name(name) && !SHELL_OWNED.contains(&name.as_str()) {
+            let _ = writeln!(out, "export {name}={}", quote(value));
+        }
+    }
+    out
 }

@@ -1,5 +1,5 @@
-//! Looking at files without changing them (`stat`, `newestMtime`) and
-//! setting modification times (`touch`), which reproducible builds need.
+//! Looking at a file without changing it (`stat`) and setting
+//! modification times (`touch`), which reproducible builds need.
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -20,12 +20,6 @@ struct StatArgs {
 
 fn yes() -> bool {
     true
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewestArgs {
-    path: String,
 }
 
 #[derive(Deserialize)]
@@ -70,29 +64,6 @@ fn stat(cx: &Context, a: StatArgs) -> Result<Value> {
     }))
 }
 
-/// The newest modification time (seconds) of anything under `path`,
-/// symlinks themselves included (stdenv raises SOURCE_DATE_EPOCH to it).
-/// Times in the future are passed over: they must not push the epoch
-/// past the moment of the build.
-fn newest_mtime(cx: &Context, a: NewestArgs) -> Result<Value> {
-    let root = cx.resolve(&a.path);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(i64::MAX);
-    let mut newest: Option<i64> = None;
-    for entry in walkdir::WalkDir::new(&root) {
-        let entry = entry.map_err(|e| Error::msg(format!("walking {}: {e}", root.display())))?;
-        let meta = entry
-            .metadata()
-            .map_err(|e| Error::msg(format!("reading {}: {e}", entry.path().display())))?;
-        if meta.mtime() <= now {
-            newest = Some(newest.map_or(meta.mtime(), |n| n.max(meta.mtime())));
-        }
-    }
-    Ok(newest.map(Value::from).unwrap_or(Value::Null))
-}
-
 /// Sets a file's modification time: to `mtime` (seconds since the epoch),
 /// to `reference`'s, or to now; creates a missing file like `touch`.
 fn touch(cx: &Context, a: TouchArgs) -> Result<Value> {
@@ -134,15 +105,6 @@ pub(super) fn functions() -> Vec<Function> {
              mode: \"0755\", executable: bool, size, mtime}` (seconds since the epoch), or `null` \
              when nothing is there. Symlinks are followed unless `follow` is false.",
             stat,
-        ),
-        Function::new(
-            "newestMtime",
-            "{path: string}",
-            &["path"],
-            "The newest modification time (seconds since the epoch) of anything under `path`, \
-             the path itself included, passing over times in the future; `null` when there is \
-             nothing. stdenv's unpack raises SOURCE_DATE_EPOCH to this.",
-            newest_mtime,
         ),
         Function::new(
             "touch",
@@ -224,10 +186,6 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(
-            newest_mtime(&cx, NewestArgs { path: ".".into() }).unwrap(),
-            json!(1000)
-        );
         let outside = touch(
             &cx,
             TouchArgs {

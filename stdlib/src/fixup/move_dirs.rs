@@ -1,6 +1,7 @@
 //! Moving an output's directories where nixpkgs expects them: `man`,
 //! `doc`, `info` into `share/` (`moveDocs`), `lib64` into `lib` and `sbin`
-//! into `bin`, each leaving a symlink behind (`moveLib64`, `moveSbin`).
+//! into `bin`, each leaving a symlink behind (`moveLib64`, `moveSbin`),
+//! and systemd user units into `share/` (`moveSystemdUserUnits`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,17 @@ pub(crate) fn functions() -> Vec<Function> {
                     Clobber::Files,
                 )?)
             },
+        ),
+        Function::new::<OutputArgs, _>(
+            "moveSystemdUserUnits",
+            "{path: string}",
+            &["path"],
+            "Moves everything in `<path>/lib/systemd/user` (hidden entries included) into \
+             `<path>/share/systemd/user` and leaves an absolute symlink to it behind, as \
+             stdenv's _moveSystemdUserUnits (its make-symlinks-relative step later makes the \
+             link relative). Nothing is done when there is no lib/systemd/user. Returns the \
+             moved entries' new paths.",
+            |cx, a: OutputArgs| paths_value(move_systemd_user_units(cx, Path::new(&a.path))?),
         ),
     ]
 }
@@ -195,4 +207,39 @@ fn rename(cx: &Context, from: &Path, to: &Path) -> Result<()> {
     let from = super::writable_entry(cx, from)?;
     let to = super::writable_entry(cx, to)?;
     fs::rename(&from, &to).map_err(|e| Error::io("moving", &from, e))
+}
+
+/// `lib/systemd/user` of `output` into `share/systemd/user`, replaced by an
+/// absolute symlink.
+pub(crate) fn move_systemd_user_units(cx: &Context, output: &Path) -> Result<Vec<PathBuf>> {
+    let output = cx.resolve(output);
+    let source = output.join("lib/systemd/user");
+    if !source.exists() {
+        return Ok(Vec::new());
+    }
+    let target = output.join("share/systemd/user");
+    cx.log(format!(
+        "moving {}/* to {}",
+        source.display(),
+        target.display()
+    ));
+    let writable_target = cx.writable(&target)?;
+    fs::create_dir_all(&writable_target)
+        .map_err(|e| Error::io("creating directory", &writable_target, e))?;
+    let mut entries: Vec<PathBuf> = fs::read_dir(&source)
+        .map_err(|e| Error::io("reading directory", &source, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let mut moved = Vec::new();
+    let into = format!("{}/", target.display());
+    for entry in entries {
+        crate::files::move_path(cx, &entry.to_string_lossy(), &into)?;
+        moved.push(target.join(entry.file_name().unwrap_or_default()));
+    }
+    let source = super::writable_entry(cx, &source)?;
+    fs::remove_dir(&source).map_err(|e| Error::io("removing directory", &source, e))?;
+    std::os::unix::fs::symlink(&target, &source)
+        .map_err(|e| Error::io("creating the symlink", &source, e))?;
+    Ok(moved)
 }
