@@ -207,18 +207,6 @@ impl Names {
     }
 }
 
-/// Whether bash dumps a changed variable `name` as an attribute even when
-/// the plan has no such attribute (the driver's rule: `*Flags`,
-/// `*FlagsArray`, `do[A-Z]*`, `dont[A-Z]*`).
-pub fn attribute_like(name: &str) -> bool {
-    let flag = |prefix: &str| {
-        name.strip_prefix(prefix)
-            .and_then(|rest| rest.chars().next())
-            .is_some_and(|c| c.is_ascii_uppercase())
-    };
-    name.ends_with("Flags") || name.ends_with("FlagsArray") || flag("do") || flag("dont")
-}
-
 /// Whether `name` is a `dont*`/`do*` flag, which bash answers as a boolean.
 pub fn is_flag_name(name: &str) -> bool {
     let flag = |prefix: &str| {

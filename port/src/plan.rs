@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::emit::{emit, Target};
 use crate::lower::{lower, Role};
-use crate::names::{attribute_like, AttrKind, Names};
+use crate::names::{AttrKind, Names};
 use crate::parse::Snippet;
 use crate::report::{Report, SnippetReport};
 
@@ -55,9 +55,11 @@ pub fn port_plan(plan: &Value, attrs: &Map<String, Value>, options: &PortOptions
     let found = find_snippets(plan, &options.phases);
     let mut names = Names::new(attrs, &options.env);
     let parsed: Vec<Option<Snippet>> = found.iter().map(|f| Snippet::parse(&f.text).ok()).collect();
+    // Whatever a snippet assigns (and does not export) later phases see as
+    // an attribute.
     for snippet in parsed.iter().flatten() {
-        for (name, list, _) in crate::lower::assigned_names(snippet) {
-            if attribute_like(&name) {
+        for (name, list, exported) in crate::lower::assigned_names(snippet) {
+            if !exported && !names.is_env(&name) {
                 names.assigned_somewhere(&name, if list { AttrKind::List } else { AttrKind::Text });
             }
         }

@@ -26,7 +26,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "lists-brace-expansion-and-globs",
         r#"{"docs": ["README", "demo.1"]}"#,
-        "mkdir -p $out/{a,b}/c\ncp \"${docs[@]}\" $out/a/\nfor f in *.c src/*; do echo \"$f\" >> $out/globbed; done",
+        "mkdir -p $out/{a,b}/c\ncp \"${docs[@]}\" $out/a/\nfor f in *.c src/* nothing-*; do echo \"$f\" >> $out/globbed; done",
     ),
     (
         "cd-pushd-popd-and-subshells",
@@ -46,12 +46,12 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "hand-on-to-later-phases",
         r#"{"makeFlags": ["A=1"], "dontStrip": false}"#,
-        "export DEMO_VAR=\"from $pname\"\nmakeFlags+=(B=2 \"C=three four\")\ndontStrip=1\nnewFlags=x\nunset HOME",
+        "export DEMO_VAR=\"from $pname\"\nmakeFlags+=(B=2 \"C=three four\")\ndontStrip=1\nnewFlags=x\nplain=\"kept for later\"\nunset HOME",
     ),
 ];
 
 /// What later phases saw, written by a bash postFixup (not translated: it reads arrays).
-const SHOW: &str = "mkdir -p $out/seen\necho \"${DEMO_VAR-}|${HOME-unset}|${dontStrip-}|${newFlags-}\" > $out/seen/vars\nfor f in \"${makeFlags[@]+${makeFlags[@]}}\"; do echo \"$f\"; done > $out/seen/flags";
+const SHOW: &str = "mkdir -p $out/seen\necho \"${DEMO_VAR-}|${HOME-unset}|${dontStrip-}|${newFlags-}|${plain-}\" > $out/seen/vars\nfor f in \"${makeFlags[@]+${makeFlags[@]}}\"; do echo \"$f\"; done > $out/seen/flags";
 
 fn plan(attrs: &str, snippet: &str) -> Value {
     let mut plan = json!({

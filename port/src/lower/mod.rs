@@ -53,11 +53,10 @@ impl NotHere {
     }
 }
 
-/// Where an assigned variable's final value goes.
+/// Where an assigned variable's final value goes (stdenv's shell carries
+/// every variable to the phases after it).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Channel {
-    /// Nowhere: a variable of the snippet.
-    Local,
     /// An attribute (with its kind in the plan, `None` when new).
     Attr(Option<AttrKind>),
     /// The environment.

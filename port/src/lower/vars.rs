@@ -10,7 +10,7 @@ use super::dir::absolute_dir;
 use super::scan::scan_list;
 use super::{local_name, Channel, Dir, Lowerer, NotHere, Var};
 use crate::ir::{Answer, AnswerValue, AsText, Expr, Item, Kind, List, Source, Stmt, Value};
-use crate::names::{attribute_like, is_flag_name, AttrKind};
+use crate::names::{is_flag_name, AttrKind};
 
 impl Lowerer<'_> {
     /// Decides, before lowering, where each assigned variable's value goes.
@@ -36,12 +36,12 @@ impl Lowerer<'_> {
                 Channel::Attr(Some(kind))
             } else if name == "sourceRoot" {
                 Channel::State
-            } else if attribute_like(&name) {
-                Channel::Attr(None)
             } else if self.names.is_env(&name) || exported.contains(&name) {
                 Channel::Env
             } else {
-                Channel::Local
+                // stdenv's shell keeps every variable for the phases after:
+                // a new one is a new attribute.
+                Channel::Attr(None)
             };
             if let Channel::Attr(Some(k)) = channel {
                 let list_attr = k == AttrKind::List;
@@ -67,13 +67,6 @@ impl Lowerer<'_> {
                 },
             );
         }
-        for name in exported {
-            if let Some(var) = self.vars.get_mut(&name) {
-                if var.channel == Channel::Local {
-                    var.channel = Channel::Env;
-                }
-            }
-        }
         Ok(())
     }
 
@@ -98,7 +91,6 @@ impl Lowerer<'_> {
                 }
             };
             match var.channel {
-                Channel::Local => {}
                 Channel::Attr(_) => answer.attrs.push((name.clone(), value)),
                 Channel::Env => answer.env.push((name.clone(), value)),
                 Channel::State => answer.state.push((name.clone(), value)),
@@ -179,13 +171,7 @@ impl Lowerer<'_> {
 
     pub(super) fn initial_value(&self, name: &str) -> Value {
         let var = &self.vars[name];
-        match var.channel {
-            Channel::Local => match var.kind {
-                Kind::List => Value::List(List::default()),
-                Kind::Text => Value::Text(Expr::Lit(String::new())),
-            },
-            _ => Value::From(self.names.lookup(name).source, var.kind),
-        }
+        Value::From(self.names.lookup(name).source, var.kind)
     }
 
     /// Reads `name` as bash would expand `$name`.
@@ -309,15 +295,8 @@ impl Lowerer<'_> {
     }
 
     pub(crate) fn mark_unset(&mut self, name: &str) -> Result<Vec<Stmt>, NotHere> {
-        if self
-            .vars
-            .get(name)
-            .is_some_and(|v| v.channel == Channel::Local)
-        {
-            return self.assign(name, Value::Text(Expr::Lit(String::new())));
-        }
         match self.vars.get_mut(name) {
-            Some(var) if var.channel != Channel::Local => {
+            Some(var) => {
                 if self.depth > 0 {
                     return Err(NotHere::whole(format!("`unset {name}` inside a block")));
                 }
@@ -325,7 +304,7 @@ impl Lowerer<'_> {
                 var.declared = false;
                 Ok(Vec::new())
             }
-            _ => Err(NotHere::whole(format!("`unset {name}`"))),
+            None => Err(NotHere::whole(format!("`unset {name}`"))),
         }
     }
 
