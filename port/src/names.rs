@@ -110,6 +110,11 @@ impl Names {
         }
     }
 
+    /// The output names, sorted.
+    pub fn outputs(&self) -> impl Iterator<Item = &String> {
+        self.outputs.iter()
+    }
+
     /// Whether `name` is an output.
     pub fn is_output(&self, name: &str) -> bool {
         self.outputs.contains(name)

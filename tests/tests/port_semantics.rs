@@ -46,7 +46,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "hand-on-to-later-phases",
         r#"{"makeFlags": ["A=1"], "dontStrip": false}"#,
-        "export DEMO_VAR=\"from $pname\"\nmakeFlags+=(B=2 \"C=three four\")\ndontStrip=1\nnewFlags=x\nplain=\"kept for later\"\nunset HOME",
+        "export DEMO_VAR=\"from $pname\"\nmakeFlags+=(B=2 \"C=three four\")\ndontStrip=1\nnewFlags=x\nplain=\"kept for later\"\nappendToVar makeFlags D=4\nunset HOME",
     ),
 ];
 

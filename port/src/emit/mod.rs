@@ -299,7 +299,7 @@ impl Writer {
     }
 
     fn field(&self, name: &str, value: &str) -> String {
-        let plain = is_identifier(name);
+        let plain = is_identifier(name) && crate::lower::local_name(name) == name;
         match (self.lua(), plain) {
             (true, true) => format!("{name} = {value}"),
             (true, false) => format!("[{}] = {value}", quote(name, self.target)),
@@ -344,7 +344,12 @@ impl Writer {
                 self.outputs.borrow_mut().insert(key.clone());
                 key.clone()
             }
-            Source::Input(table, key) if is_identifier(key) => format!("input.{table}.{key}"),
+            // A keyword cannot follow a dot (`input.outputs.static` in Rhai).
+            Source::Input(table, key)
+                if is_identifier(key) && crate::lower::local_name(key) == *key =>
+            {
+                format!("input.{table}.{key}")
+            }
             Source::Input(table, key) => format!("input.{table}[{}]", quote(key, self.target)),
         }
     }

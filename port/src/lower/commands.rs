@@ -186,6 +186,14 @@ impl Lowerer<'_> {
                 plain_quiet(&redirects)?;
                 self.patch_shebangs(&words)
             }
+            "moveToOutput" => {
+                plain_quiet(&redirects)?;
+                self.move_to_output(&words)
+            }
+            "appendToVar" | "prependToVar" => {
+                plain(self, &name)?;
+                self.add_to_var(name == "appendToVar", &words)
+            }
             "false" => Ok(vec![Stmt::Fail(Expr::Lit("`false` failed".into()))]),
             "continue" if words.is_empty() && self.loop_depth > 0 => Ok(vec![Stmt::Continue]),
             "exit" | "return" => Err(NotHere::whole(format!("`{name}` ends the snippet early"))),

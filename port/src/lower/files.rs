@@ -504,6 +504,33 @@ impl Lowerer<'_> {
         }
         Ok(vec![Stmt::Call(call)])
     }
+
+    /// stdenv's `moveToOutput PATTERN DEST`, over every output.
+    pub(super) fn move_to_output(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
+        let [pattern, dest] = words else {
+            return Err(NotHere::whole(
+                "`moveToOutput` without a pattern and an output".into(),
+            ));
+        };
+        let pattern = self.word_text(pattern)?;
+        let dest = self.single(dest)?;
+        let outputs: Vec<Item> = self
+            .names
+            .outputs()
+            .map(|o| {
+                Item::Word(Expr::Var(
+                    Source::Input("outputs", o.clone()),
+                    AsText::Plain,
+                ))
+            })
+            .collect();
+        Ok(vec![Stmt::Call(
+            Call::new("moveToOutput")
+                .arg("pattern", Arg::Str(pattern))
+                .arg("dest", Arg::Str(dest))
+                .arg("outputs", Arg::List(List(outputs))),
+        )])
+    }
 }
 
 /// `basename` of a path, worked out now when the path is literal.

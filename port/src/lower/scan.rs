@@ -119,6 +119,13 @@ pub(super) fn scan_command(
                     }
                 }
             }
+            if name == Some("appendToVar") || name == Some("prependToVar") {
+                if let Some(ast::CommandPrefixOrSuffixItem::Word(w)) =
+                    simple.suffix.iter().flat_map(|s| s.0.iter()).next()
+                {
+                    add(w.value.clone(), Kind::List);
+                }
+            }
             if name == Some("unset") {
                 for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
                     if let ast::CommandPrefixOrSuffixItem::Word(w) = item {

@@ -175,6 +175,34 @@ impl Lowerer<'_> {
     }
 
     /// Reads `name` as bash would expand `$name`.
+    /// stdenv's `appendToVar NAME WORDS` / `prependToVar NAME WORDS`: a
+    /// list (structured attributes) unless NAME is already text.
+    pub(crate) fn add_to_var(
+        &mut self,
+        append: bool,
+        words: &[String],
+    ) -> Result<Vec<Stmt>, NotHere> {
+        let Some((name, values)) = words.split_first() else {
+            return Err(NotHere::whole("`appendToVar` without a variable".into()));
+        };
+        let kind = self.vars.get(name).map(|v| v.kind);
+        let mut items = Vec::new();
+        for w in values {
+            items.extend(self.word(w)?);
+        }
+        match (kind, append) {
+            (Some(Kind::List), true) => self.append(name, Value::List(List(items))),
+            _ => Err(NotHere::whole(format!(
+                "`{}` of `{name}`, which is not a list the translation can extend",
+                if append {
+                    "appendToVar"
+                } else {
+                    "prependToVar"
+                }
+            ))),
+        }
+    }
+
     /// Whether the snippet has a variable (or loop variable) called `name`,
     /// so the translation must not make one of its own with that name.
     pub(crate) fn uses_name(&self, name: &str) -> bool {
