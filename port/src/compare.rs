@@ -193,3 +193,73 @@ fn normalize(bytes: &[u8], replacements: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Two builds: each an output `out` under its own directory.
+    fn builds() -> (
+        tempfile::TempDir,
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = BTreeMap::new();
+        let mut b = BTreeMap::new();
+        for (side, map) in [("a-build", &mut a), ("bb-build", &mut b)] {
+            let out = dir.path().join(side).join("out");
+            std::fs::create_dir_all(out.join("bin")).unwrap();
+            map.insert("out".to_string(), out.display().to_string());
+        }
+        (dir, a, b)
+    }
+
+    fn side(outputs: &BTreeMap<String, String>) -> Side<'_> {
+        Side {
+            outputs,
+            paths: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn own_output_paths_compare_equal_and_the_first_difference_is_named() {
+        let (_dir, a, b) = builds();
+        for map in [&a, &b] {
+            let out = Path::new(&map["out"]);
+            std::fs::write(
+                out.join("bin/tool"),
+                format!("#!/bin/sh\nexec {}/libexec/x\n", map["out"]),
+            )
+            .unwrap();
+            std::os::unix::fs::symlink(format!("{}/bin/tool", map["out"]), out.join("bin/alias"))
+                .unwrap();
+        }
+        assert_eq!(first_difference(&side(&a), &side(&b)), None);
+
+        let tool = Path::new(&b["out"]).join("bin/tool");
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let diff = first_difference(&side(&a), &side(&b)).unwrap();
+        assert!(diff.starts_with("out/bin/tool: mode "), "{diff}");
+
+        std::fs::write(Path::new(&a["out"]).join("extra"), "x").unwrap();
+        let diff = first_difference(&side(&a), &side(&b)).unwrap();
+        assert_eq!(diff, "out/bin/tool: mode 644 against 755");
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let diff = first_difference(&side(&a), &side(&b)).unwrap();
+        assert_eq!(diff, "out/extra: only the first build has it");
+    }
+
+    #[test]
+    fn contents_differences_name_the_line() {
+        let (_dir, a, b) = builds();
+        std::fs::write(Path::new(&a["out"]).join("f"), "same\nleft\n").unwrap();
+        std::fs::write(Path::new(&b["out"]).join("f"), "same\nright\n").unwrap();
+        let diff = first_difference(&side(&a), &side(&b)).unwrap();
+        assert_eq!(
+            diff,
+            "out/f: contents differ at line 2: \"left\" against \"right\""
+        );
+    }
+}
