@@ -224,12 +224,11 @@ pub enum Stmt {
     Log(Expr),
     /// Fails the phase with a message.
     Fail(Expr),
-    /// A statement kept in bash, run by `bash -c` with the variables it reads.
+    /// A statement kept in bash, run by `bash -c` with the variables it
+    /// reads (the comment before it says why).
     Bash {
         /// The original bash text.
         script: String,
-        /// Why it is kept in bash.
-        reason: String,
         /// Variables the statement reads, passed in its environment.
         env: Vec<(String, Expr)>,
         /// The directory it runs in, when a `cd` moved it.

@@ -89,6 +89,11 @@ pub fn port_plan(plan: &Value, attrs: &Map<String, Value>, options: &PortOptions
         }
         results.push(lowered);
     }
+    if let Some(text) = plan.get("buildCommand").and_then(Value::as_str) {
+        if options.phases.iter().any(|p| p == "buildCommand") {
+            report.snippets.push(build_command_report(text));
+        }
+    }
     for (found, lowered) in found.iter().zip(results) {
         let mut snippet_report = lowered.report;
         let hook_name = match &found.place {
@@ -112,6 +117,25 @@ pub fn port_plan(plan: &Value, attrs: &Map<String, Value>, options: &PortOptions
         report.snippets.push(snippet_report);
     }
     Ported { plan: out, report }
+}
+
+/// `buildCommand` replaces every phase and has no `phaser.phases` form: it stays bash.
+fn build_command_report(text: &str) -> SnippetReport {
+    let mut report = SnippetReport::new("buildCommand");
+    report.statements = Snippet::parse(text)
+        .map(|s| {
+            s.items()
+                .iter()
+                .map(|(list, _)| crate::lower::count_statements(list))
+                .sum()
+        })
+        .unwrap_or(1);
+    report.whole_snippet(
+        1,
+        "`buildCommand` replaces every phase; phaser runs it as bash (move it into phases to port it)"
+            .into(),
+    );
+    report
 }
 
 /// Hook names a bash body runs with `runHook` anywhere but first (pre) or last (post).

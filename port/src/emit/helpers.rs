@@ -23,6 +23,7 @@ impl Writer {
                 (Target::Rhai, "before_last") => RHAI_BEFORE_LAST,
                 (Target::Rhai, "replace_all") => RHAI_REPLACE_ALL,
                 (Target::Rhai, "replace_first") => RHAI_REPLACE_FIRST,
+                (Target::Rhai, "number_or_text") => RHAI_NUMBER_OR_TEXT,
                 _ => continue,
             };
             out.push_str(text);
@@ -148,5 +149,11 @@ const RHAI_REPLACE_FIRST: &str = "// `${text/a/b}`
 fn replace_first(text, a, b) {
     let i = text.index_of(a);
     if i < 0 { text } else { text.sub_string(0, i) + b + text.sub_string(i + a.len()) }
+}
+";
+const RHAI_NUMBER_OR_TEXT: &str =
+    "// a number attribute stays a number while its text is one, as bash's answer types it
+fn number_or_text(text) {
+    try { return parse_int(text); } catch { return text; }
 }
 ";

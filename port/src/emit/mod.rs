@@ -292,7 +292,10 @@ impl Writer {
             (AnswerValue::Flag(id), true) => format!("{id} ~= \"\""),
             (AnswerValue::Flag(id), false) => format!("{id} != \"\""),
             (AnswerValue::Number(id), true) => format!("tonumber({id}) or {id}"),
-            (AnswerValue::Number(id), false) => format!("parse_int({id})"),
+            (AnswerValue::Number(id), false) => {
+                self.helpers.insert("number_or_text");
+                format!("number_or_text({id})")
+            }
             (AnswerValue::Null, true) => "null".into(),
             (AnswerValue::Null, false) => "()".into(),
         }

@@ -467,7 +467,6 @@ impl<'a> Lowerer<'a> {
         let cwd = self.dir.as_ref().map(dir_expr);
         Some(Stmt::Bash {
             script: text.trim_end().trim_end_matches(';').trim_end().to_string(),
-            reason: String::new(),
             env,
             cwd,
         })
