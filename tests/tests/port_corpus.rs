@@ -159,6 +159,8 @@ struct Checked {
     translated: usize,
     bash_time: f64,
     ported_time: f64,
+    /// The report's lines saying what stayed bash and why.
+    kept: Vec<String>,
 }
 
 fn check(entry: &Entry, target: &str) -> Result<Checked, String> {
@@ -189,6 +191,11 @@ fn check(entry: &Entry, target: &str) -> Result<Checked, String> {
                 .join("\n")
         ));
     }
+    let kept = stderr
+        .lines()
+        .filter(|l| l.starts_with("  line "))
+        .map(|l| format!("{}: {}", entry.name, l.trim()))
+        .collect();
     let coverage = stderr
         .lines()
         .find_map(|l| l.strip_prefix("coverage: "))
@@ -212,6 +219,7 @@ fn check(entry: &Entry, target: &str) -> Result<Checked, String> {
         translated: translated.parse().map_err(|_| "bad count")?,
         bash_time,
         ported_time,
+        kept,
     })
 }
 
@@ -250,7 +258,12 @@ fn every_corpus_snippet_ports_to_lua_and_rhai_with_identical_outputs() {
         .flat_map(|e| [(e, "lua"), (e, "rhai")])
         .collect();
     std::thread::scope(|scope| {
-        for _ in 0..4 {
+        // PORT_CORPUS_JOBS=1 measures each phase without the others running.
+        let threads: usize = std::env::var("PORT_CORPUS_JOBS")
+            .ok()
+            .and_then(|j| j.parse().ok())
+            .unwrap_or(4);
+        for _ in 0..threads {
             scope.spawn(|| loop {
                 let i = {
                     let mut n = next.lock().unwrap();
@@ -301,6 +314,14 @@ fn every_corpus_snippet_ports_to_lua_and_rhai_with_identical_outputs() {
             translated * 100 >= statements * 80,
             "{target}: only {translated} of {statements} statements translated without bash"
         );
+    }
+    println!("what stays bash (Lua; Rhai is the same):");
+    for ((_, target), result) in &results {
+        if let (Ok(c), "lua") = (result, target.as_str()) {
+            for line in &c.kept {
+                println!("  {line}");
+            }
+        }
     }
     assert!(
         failures.is_empty(),

@@ -64,6 +64,11 @@ impl Lowerer<'_> {
         };
         let name = match self.word(&name_word.value)?.as_slice() {
             [Item::Word(Expr::Lit(name))] => name.clone(),
+            // `${bats}/bin/bats test`: a program named by an expansion.
+            [Item::Word(program)] if assignments.is_empty() => {
+                let call = self.run_call(Item::Word(program.clone()), &words, &[], &redirects)?;
+                return Ok(vec![Stmt::Call(call)]);
+            }
             _ => {
                 return Err(NotHere::statement(
                     "a command name that is an expansion".into(),
@@ -207,7 +212,8 @@ impl Lowerer<'_> {
                 Err(NotHere::statement(format!("the shell builtin `{name}`")))
             }
             _ => {
-                let call = self.run_call(&name, &words, &assignments, &redirects)?;
+                let program = Item::Word(Expr::Lit(name.clone()));
+                let call = self.run_call(program, &words, &assignments, &redirects)?;
                 Ok(vec![Stmt::Call(call)])
             }
         }
@@ -216,17 +222,17 @@ impl Lowerer<'_> {
     /// A program run through `run`.
     pub(super) fn run_call(
         &mut self,
-        name: &str,
+        program: Item,
         words: &[String],
         assignments: &[&ast::Assignment],
         redirects: &Redirects,
     ) -> Result<Call, NotHere> {
         if redirects.stdout.is_some() {
-            return Err(NotHere::statement(format!(
-                "the output of `{name}` redirected to a file"
-            )));
+            return Err(NotHere::statement(
+                "a program's output redirected to a file".into(),
+            ));
         }
-        let mut argv = vec![Item::Word(Expr::Lit(name.to_string()))];
+        let mut argv = vec![program];
         argv.extend(self.items(words)?);
         let mut call = Call::new("run").arg("argv", Arg::List(List(argv)));
         if !assignments.is_empty() {
@@ -295,7 +301,7 @@ impl Lowerer<'_> {
         }
         let redirects = self.redirects(&redirect_items)?;
         Ok(Some(self.run_call(
-            &name,
+            Item::Word(Expr::Lit(name)),
             &words,
             &assignments,
             &redirects,

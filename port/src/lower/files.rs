@@ -227,6 +227,9 @@ impl Lowerer<'_> {
         if !symbolic {
             return Err(NotHere::statement("a hard link (`ln` without `-s`)".into()));
         }
+        // `ln -s ../* .`: a list of targets goes into the directory.
+        let several =
+            operands.len() > 2 || (operands.len() == 2 && !matches!(operands[0], Item::Word(_)));
         let (target, link) = match operands.len() {
             1 => {
                 let Item::Word(target) = operands.remove(0) else {
@@ -235,7 +238,7 @@ impl Lowerer<'_> {
                 let link = self.at_dir(basename_of(&target))?;
                 (target, link)
             }
-            2 => {
+            2 if !several => {
                 let link = operands.pop().expect("two operands");
                 let Item::Word(target) = operands.remove(0) else {
                     return Err(NotHere::statement("`ln -s` of a list".into()));

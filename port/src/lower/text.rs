@@ -178,7 +178,8 @@ impl Lowerer<'_> {
             ("dirname", [path]) => Ok(Expr::Op(StrOp::Dirname, Box::new(self.single(path)?))),
             ("pwd", []) => self.read_var("PWD"),
             _ if is_program(&name) && !STDENV_FUNCTIONS.contains(&name.as_str()) => {
-                let call = self.run_call(&name, &words, &[], &Redirects::default())?;
+                let program = Item::Word(Expr::Lit(name.clone()));
+                let call = self.run_call(program, &words, &[], &Redirects::default())?;
                 Ok(Expr::Capture(Box::new(
                     call.arg("capture", Arg::Bool(true)),
                 )))
