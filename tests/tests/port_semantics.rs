@@ -34,6 +34,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "mkdir -p $out/x\ncd src\ntouch moved-here\n(cd .. && touch ../outside-subshell)\npushd $out/x\ntouch in-out\npopd\necho \"$PWD\" | sed \"s|$NIX_BUILD_TOP|BUILD|\" > $out/pwd\ncp -r . $out/src-copy",
     ),
     (
+        "cp-follows-source-symlinks-and-masks-modes",
+        "{}",
+        "mkdir -p $out/c d\nln -s README link\ncp README d/\nchmod 664 d/README\ncp link $out/c/\ncp -r d $out/c/\ncp -a d $out/c/archived",
+    ),
+    (
         "conditions-case-and-lists",
         r#"{"kind": "library.so"}"#,
         "mkdir -p $out/c\nif [ -f Makefile ] && [[ $kind == *.so ]]; then touch $out/c/one; elif [ -d nope ]; then touch $out/c/two; else touch $out/c/three; fi\ncase \"$kind\" in\n  *.a|*.la) touch $out/c/static ;;\n  lib*) touch $out/c/lib ;;\n  *) touch $out/c/other ;;\nesac\n[ -e $out/c/none ] || touch $out/c/made\ntest -n \"$kind\" && touch $out/c/nonempty\ngrep -q nothing-like-this Makefile || true\n[ \"$kind\" != x ] && [ 3 -lt 10 ] && touch $out/c/numbers",

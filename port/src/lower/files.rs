@@ -105,18 +105,26 @@ impl Lowerer<'_> {
     pub(super) fn cp(&mut self, words: &[String]) -> Result<Vec<Stmt>, NotHere> {
         let (options, mut operands) = self.options(words, "t")?;
         let mut target = None;
+        let (mut archive, mut recursive, mut preserve) = (false, false, false);
         for (o, value) in &options {
             match o.as_str() {
-                "--recursive" | "--archive" | "--force" | "--verbose" | "--no-dereference" => {
-                    continue
-                }
-                _ if o.starts_with("--preserve") || o.starts_with("--reflink") => continue,
+                "--archive" => archive = true,
+                "--recursive" => recursive = true,
+                "--preserve" | "--preserve=all" | "--preserve=mode,timestamps" => preserve = true,
+                "--force" | "--verbose" | "--no-dereference" => {}
+                _ if o.starts_with("--reflink") => {}
                 _ if o.starts_with("--") => return Err(NotHere::statement(format!("`cp {o}`"))),
                 _ => {}
             }
+            if o.starts_with("--") {
+                continue;
+            }
             for flag in short_flags(o)? {
                 match flag {
-                    'r' | 'R' | 'a' | 'p' | 'f' | 'v' | 'P' | 'd' => {}
+                    'a' => archive = true,
+                    'r' | 'R' => recursive = true,
+                    'p' => preserve = true,
+                    'f' | 'v' | 'P' | 'd' => {}
                     't' => match value {
                         Some(Item::Word(dir)) => target = Some(self.at_dir(dir.clone())?),
                         _ => return Err(NotHere::statement(format!("`cp {o}` with a list"))),
@@ -124,6 +132,18 @@ impl Lowerer<'_> {
                     _ => return Err(NotHere::statement(format!("`cp {o}`"))),
                 }
             }
+        }
+        // `copy` is `cp -a`: modes kept exactly, symlinks copied as links.
+        // Plain `cp` and `cp -r` follow symlinks given as sources and mask
+        // modes with the umask, so they run coreutils' cp.
+        if !(archive || (recursive && preserve)) {
+            let call = self.run_call(
+                Item::Word(Expr::Lit("cp".into())),
+                words,
+                &[],
+                &super::commands::Redirects::default(),
+            )?;
+            return Ok(vec![Stmt::Call(call)]);
         }
         let target_given = target.is_some();
         let dest = if let Some(dir) = target {
