@@ -81,8 +81,15 @@ fn plan(attrs: &str, snippet: &str) -> Value {
 #[test]
 fn each_case_ports_to_lua_and_rhai_with_identical_outputs() {
     let failures: std::sync::Mutex<Vec<String>> = Default::default();
+    // A here-document too long for one Lua or Rhai expression.
+    let lines: String = (0..150)
+        .map(|i| format!("line{i}=$out/{i} $pname\n"))
+        .collect();
+    let long = format!("cat > $out/long <<EOF\n{lines}EOF");
+    let mut cases: Vec<(&str, &str, &str)> = CASES.to_vec();
+    cases.push(("a-long-here-document", "{}", long.as_str()));
     std::thread::scope(|scope| {
-        for (name, attrs, snippet) in CASES {
+        for (name, attrs, snippet) in &cases {
             for target in ["lua", "rhai"] {
                 let failures = &failures;
                 scope.spawn(move || {

@@ -32,7 +32,9 @@ impl Writer {
                         _ => 0,
                     })
                     .sum();
-                if newlines >= 3 {
+                // Long chains overflow Lua's parser and Rhai's expression
+                // depth: a list of short pieces joined at run time instead.
+                if newlines >= 3 || parts.len() > 12 {
                     return self.lines_of(parts, op);
                 }
                 let texts: Vec<String> = parts.iter().map(|p| self.operand(p)).collect();
@@ -78,7 +80,8 @@ impl Writer {
         }
     }
 
-    /// A long text (a here-document) written one line of it per source line.
+    /// A long text (a here-document) as a list of its lines (long lines in
+    /// pieces of a few parts) joined at run time, one line per source line.
     pub(super) fn lines_of(&mut self, parts: &[Expr], op: &str) -> String {
         let mut lines: Vec<Vec<String>> = vec![Vec::new()];
         for part in parts {
@@ -101,12 +104,19 @@ impl Writer {
             }
         }
         lines.retain(|l| !l.is_empty());
+        let elements: Vec<String> = lines
+            .iter()
+            .flat_map(|l| l.chunks(8).map(|c| c.join(op)))
+            .collect();
         let pad = "    ".repeat(self.indent + 1);
-        let joined: Vec<String> = lines.iter().map(|l| l.join(op)).collect();
-        format!(
-            "\n{pad}{}",
-            joined.join(&format!("{}\n{pad}", op.trim_end()))
-        )
+        let end = "    ".repeat(self.indent);
+        let list = format!("\n{pad}{},\n{end}", elements.join(&format!(",\n{pad}")));
+        if self.lua() {
+            format!("table.concat({{{list}}})")
+        } else {
+            self.helpers.insert("concat_text");
+            format!("concat_text([{list}])")
+        }
     }
 
     /// An expression safe to use as an operand (parenthesized when compound).

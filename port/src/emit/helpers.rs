@@ -24,6 +24,7 @@ impl Writer {
                 (Target::Rhai, "replace_all") => RHAI_REPLACE_ALL,
                 (Target::Rhai, "replace_first") => RHAI_REPLACE_FIRST,
                 (Target::Rhai, "number_or_text") => RHAI_NUMBER_OR_TEXT,
+                (Target::Rhai, "concat_text") => RHAI_CONCAT_TEXT,
                 _ => continue,
             };
             out.push_str(text);
@@ -155,5 +156,12 @@ const RHAI_NUMBER_OR_TEXT: &str =
     "// a number attribute stays a number while its text is one, as bash's answer types it
 fn number_or_text(text) {
     try { return parse_int(text); } catch { return text; }
+}
+";
+const RHAI_CONCAT_TEXT: &str = "// pieces of a long text (a here-document) joined
+fn concat_text(pieces) {
+    let out = \"\";
+    for piece in pieces { out += piece; }
+    out
 }
 ";
