@@ -31,6 +31,18 @@ pub fn main(plan_path: &Path, target: Target, output: Option<PathBuf>, check: bo
         Some(path) => match std::fs::write(&path, text) {
             Ok(()) => {
                 eprintln!("phaser port: wrote {}", path.display());
+                let dir = |p: &Path| {
+                    let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+                    std::path::absolute(parent.unwrap_or(Path::new(".")))
+                        .ok()
+                        .and_then(|d| d.canonicalize().ok())
+                };
+                if dir(&path) != dir(plan_path) {
+                    eprintln!(
+                        "phaser port: note: relative paths in the plan (src, patches) are kept as written, relative to {}",
+                        path.parent().map_or(String::from("."), |p| p.display().to_string())
+                    );
+                }
                 0
             }
             Err(e) => {
