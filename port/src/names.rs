@@ -77,12 +77,12 @@ impl Names {
                 Value::Array(_) => AttrKind::List,
                 _ => AttrKind::Hidden,
             };
+            // One word exactly: not empty (an empty unquoted expansion is
+            // no word at all) and no blanks.
+            let one_word = |s: &str| !s.is_empty() && !s.chars().any(char::is_whitespace);
             let blank_free = match value {
-                Value::String(s) => !s.chars().any(char::is_whitespace),
-                Value::Array(items) => items.iter().all(|i| {
-                    i.as_str()
-                        .is_some_and(|s| !s.chars().any(char::is_whitespace))
-                }),
+                Value::String(s) => one_word(s),
+                Value::Array(items) => items.iter().all(|i| i.as_str().is_some_and(one_word)),
                 _ => true,
             };
             if let Value::String(s) = value {
@@ -103,8 +103,10 @@ impl Names {
         names
     }
 
-    /// Notes that some snippet assigns the attribute-like `name`.
+    /// Notes that some snippet assigns `name` (later phases see it as an attribute).
     pub fn assigned_somewhere(&mut self, name: &str, kind: AttrKind) {
+        // Its value when a phase reads it is not the plan's any more.
+        self.blank_free.remove(name);
         if !self.attrs.contains_key(name) {
             self.assigned_later.insert(name.to_string(), kind);
         }

@@ -14,6 +14,11 @@ const CASES: &[(&str, &str, &str)] = &[
         r#"echo "${flags:-none} ${name2:+set} ${missing-unset} ${missing:-}" > $out/a"#,
     ),
     (
+        "an-empty-unquoted-attribute-is-no-word",
+        r#"{"empty": "", "none": []}"#,
+        "mkdir -p $out/e $empty \"${none[@]}\"\nfor w in $empty; do touch $out/e/never; done",
+    ),
+    (
         "suffix-prefix-and-replace",
         r#"{"file": "dir/sub/archive.tar.gz"}"#,
         r#"echo "${file%.*} ${file%%.*} ${file##*/} ${file#*/} ${file%/*} ${file/tar/TAR} ${file//r/R} ${#file}" > $out/a"#,

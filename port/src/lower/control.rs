@@ -128,7 +128,9 @@ impl Lowerer<'_> {
         }
         let one_word = list.0.iter().all(|i| match i {
             Item::Glob(..) => true,
-            Item::Word(e) => matches!(e, Expr::Lit(s) if !s.contains(char::is_whitespace)),
+            Item::Word(e) => {
+                matches!(e, Expr::Lit(s) if !s.is_empty() && !s.contains(char::is_whitespace))
+            }
             Item::Split(_) => true,
             Item::Spread(_, _) => false,
         });
