@@ -28,15 +28,20 @@ pub(crate) fn is_shell_name(name: &str) -> bool {
 }
 
 /// How a simple JSON value looks in bash, as Nix's `.attrs.sh` writes it:
-/// strings as they are, integers in decimal, `true` as `1`, `false` and
-/// `null` as the empty string. Floats, lists and objects have no simple
-/// form (Nix leaves an attribute holding one undeclared).
+/// strings as they are, whole numbers in decimal (`2.0` too), `true` as
+/// `1`, `false` and `null` as the empty string. Fractions, lists and
+/// objects have no simple form (Nix leaves an attribute holding one
+/// undeclared).
 pub(crate) fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Bool(true) => Some(String::from("1")),
         Value::Bool(false) | Value::Null => Some(String::new()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e18)
+            .map(|f| (f as i64).to_string()),
         _ => None,
     }
 }

@@ -102,6 +102,13 @@ pub(crate) fn run(
     })
 }
 
+/// The status a shell reports for a child: its exit code, or 128 + the
+/// signal that killed it.
+pub(crate) fn shell_status(status: ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.code().or_else(|| status.signal().map(|s| 128 + s))
+}
+
 /// "exited with status 2" or "was killed by signal 9 (SIGKILL)".
 pub(crate) fn describe_status(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;

@@ -32,12 +32,17 @@ pub struct PhaseError {
     pub phase: String,
     /// The interpreter that ran it.
     pub language: Language,
-    /// Where in the script, when known.
-    pub location: Option<Location>,
+    /// Where in the script, when known (boxed: the error travels in every
+    /// `Result` a phase returns, and is rare).
+    pub location: Option<Box<Location>>,
     /// What went wrong.
     pub message: String,
     /// The last lines of the script's standard error, for subprocesses.
     pub stderr_tail: Vec<String>,
+    /// The shell status of what failed, when a command or script exited
+    /// unsuccessfully (its exit code, or 128 + the signal): what stdenv's
+    /// builder exits with.
+    pub status: Option<i32>,
 }
 
 impl PhaseError {
@@ -49,12 +54,19 @@ impl PhaseError {
             location: None,
             message: message.into(),
             stderr_tail: Vec::new(),
+            status: None,
         }
+    }
+
+    /// Adds the shell status of what failed.
+    pub fn with_status(mut self, status: Option<i32>) -> PhaseError {
+        self.status = status;
+        self
     }
 
     /// Adds the position in the script.
     pub fn at(mut self, location: Option<Location>) -> PhaseError {
-        self.location = location;
+        self.location = location.map(Box::new);
         self
     }
 

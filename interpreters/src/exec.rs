@@ -53,7 +53,8 @@ impl Interpreter for ExecInterpreter {
                 argv.join(" "),
                 child::describe_status(finished.status)
             ))
-            .with_stderr_tail(finished.stderr_tail));
+            .with_stderr_tail(finished.stderr_tail)
+            .with_status(child::shell_status(finished.status)));
         }
         Answer::from_bytes(&finished.stdout).map_err(|m| fail(format!("`{}`: {m}", argv[0])))
     }

@@ -63,7 +63,9 @@ impl Interpreter for LuaInterpreter {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Lua, message);
         let lua_fail = |err: mlua::Error| {
             let (message, location) = split_location(&script.name, &root_message(&err));
-            fail(message).at(location)
+            fail(message)
+                .at(location)
+                .with_status(self.current.failed_command_status())
         };
         let text = match &script.source {
             ScriptSource::Argv(_) => {

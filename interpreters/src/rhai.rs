@@ -91,7 +91,9 @@ impl Interpreter for RhaiInterpreter {
             .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
             .map_err(|err| {
                 let (message, position) = innermost(*err);
-                fail(message).at(location(&script.name, position))
+                fail(message)
+                    .at(location(&script.name, position))
+                    .with_status(self.current.failed_command_status())
             })?;
         if value.is_unit() {
             return Ok(Answer::default());

@@ -1,7 +1,7 @@
 //! What every in-process binding of the standard library shares: the
 //! context calls run in, rebuilt for each phase.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use phaser_stdlib::{Context, Roots};
@@ -12,7 +12,7 @@ use crate::{Invocation, PhaseInput};
 /// registered once per engine hold a clone of this handle; the backend sets
 /// it before each phase and clears it after.
 #[derive(Clone, Default)]
-pub(crate) struct CurrentContext(Rc<RefCell<Option<Context>>>);
+pub(crate) struct CurrentContext(Rc<RefCell<Option<Context>>>, Rc<Cell<Option<i32>>>);
 
 impl CurrentContext {
     /// Sets the context for the phase about to run.
@@ -22,7 +22,14 @@ impl CurrentContext {
             .with_roots(Roots::Only(invocation.roots.to_vec()))
             .with_label(invocation.label);
         *self.0.borrow_mut() = Some(cx);
+        self.1.set(None);
         ContextGuard(self.clone())
+    }
+
+    /// The shell status of the last command a call of this phase ran that
+    /// failed, for the phase's error (stdenv exits with it).
+    pub fn failed_command_status(&self) -> Option<i32> {
+        self.1.get()
     }
 
     /// Calls standard-library function `name` with an argument object.
@@ -33,7 +40,12 @@ impl CurrentContext {
         let cx = guard
             .as_ref()
             .ok_or_else(|| format!("std.{name} called outside a phase"))?;
-        function.call(cx, args).map_err(|e| e.to_string())
+        function.call(cx, args).map_err(|e| {
+            if let Some(status) = e.command_status() {
+                self.1.set(Some(status));
+            }
+            e.to_string()
+        })
     }
 }
 

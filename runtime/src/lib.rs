@@ -35,6 +35,7 @@ pub mod seeds;
 mod signals;
 pub mod split;
 mod state;
+mod stdenv_hooks;
 mod tree_manifest;
 
 pub use boundaries::Boundaries;

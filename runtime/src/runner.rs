@@ -78,6 +78,10 @@ pub struct RunReport {
     pub total: Duration,
     /// The state after the last phase.
     pub state: BuildState,
+    /// Set when a phase failed but `succeedOnFailure` made the build end
+    /// well (stdenv wrote the status to `$out/nix-support/failed`): the
+    /// failing command's status.
+    pub ignored_failure: Option<i32>,
 }
 
 /// A build failure: which phase, and the report of what ran before it.
@@ -89,6 +93,19 @@ pub struct RunFailure {
     pub phases: Vec<PhaseReport>,
     /// The build directory, kept for a resume.
     pub build_top: Option<PathBuf>,
+}
+
+impl RunFailure {
+    /// The status the build ends with, as stdenv's builder's: the failing
+    /// command's (a script's exit code, a program's, 128 + a signal), or 1
+    /// when no command failed (a bad answer, an internal error).
+    pub fn status(&self) -> i32 {
+        self.error
+            .downcast_ref::<PhaseError>()
+            .and_then(|e| e.status)
+            .filter(|s| *s != 0)
+            .unwrap_or(1)
+    }
 }
 
 impl std::fmt::Display for RunFailure {
@@ -231,7 +248,27 @@ impl<'p> Runner<'p> {
                 child_time,
                 outcome,
             });
-            result?;
+            if let Err(error) = result {
+                let status = RunFailure {
+                    error,
+                    phases: Vec::new(),
+                    build_top: None,
+                };
+                let code = status.status();
+                self.end_of_build(&state, "failureHook", index, &build_top, &roots);
+                if crate::plan::attributes::is_set(state.attrs.get("succeedOnFailure")) {
+                    self.record_ignored_failure(&state, code)?;
+                    return Ok(RunReport {
+                        build_top,
+                        outputs: state.outputs.clone(),
+                        phases: rows.clone(),
+                        total: started.elapsed(),
+                        state,
+                        ignored_failure: Some(code),
+                    });
+                }
+                return Err(status.error);
+            }
             state.completed.push(phase.name.clone());
             state.tree = TreeManifest::capture(&tree_roots, &build_top.join(".phaser"))
                 .context("recording the tree for a resume")?;
@@ -239,14 +276,61 @@ impl<'p> Runner<'p> {
             boundaries.insert(index, &phase.name, &state)?;
             crate::signals::set_running(None);
         }
+        if last + 1 == phases.len() {
+            self.end_of_build(&state, "exitHook", last, &build_top, &roots);
+        }
         let report = RunReport {
             build_top,
             outputs: state.outputs.clone(),
             phases: rows.clone(),
             total: started.elapsed(),
             state,
+            ignored_failure: None,
         };
         Ok(report)
+    }
+
+    /// stdenv's exitHandler: `runHook failureHook` after a failure,
+    /// `runHook exitHook` after a successful build. Like there, their own
+    /// failures are reported and change nothing.
+    fn end_of_build(
+        &self,
+        state: &BuildState,
+        hook: &str,
+        index: usize,
+        build_top: &Path,
+        roots: &[PathBuf],
+    ) {
+        let Some(script) = crate::stdenv_hooks::end_of_build(&state.attrs, hook) else {
+            return;
+        };
+        let mut scratch_state = state.clone();
+        if let Err(e) = self.run_body(
+            &Body::Script(script),
+            "build",
+            Some(hook),
+            index,
+            &mut scratch_state,
+            build_top,
+            roots,
+        ) {
+            self.printer
+                .note(&format!("{hook} failed (ignored, as by stdenv): {e:#}"));
+        }
+    }
+
+    /// succeedOnFailure: `$out/nix-support/failed` holds the failing
+    /// status, and the build ends well.
+    fn record_ignored_failure(&self, state: &BuildState, status: i32) -> anyhow::Result<()> {
+        self.printer
+            .note(&format!("build failed with exit code {status} (ignored)"));
+        let out = state.outputs.get("out").ok_or_else(|| {
+            anyhow!("succeedOnFailure needs an `out` output to record the failure in")
+        })?;
+        let dir = Path::new(out).join("nix-support");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::write(dir.join("failed"), status.to_string())
+            .with_context(|| format!("writing {}/failed", dir.display()))
     }
 
     /// Prints the closing table for a report's phases.
@@ -267,11 +351,108 @@ impl<'p> Runner<'p> {
             self.printer
                 .note(&format!("`{}` has no body yet: nothing to do", phase.name));
         }
-        let pre = phase.pre.iter().map(|h| (&h.body, Some(h.name.as_str())));
-        let body = phase.body.iter().map(|b| (b, None));
-        let post = phase.post.iter().map(|h| (&h.body, Some(h.name.as_str())));
-        for (body, hook) in pre.chain(body).chain(post) {
-            self.run_body(body, &phase.name, hook, index, state, build_top, roots)?;
+        // A standard phase's own parts that stdenv runs outside its hooks,
+        // and stdenv's bash unpack for builds whose unpacking needs bash.
+        let standard = phase.provenance == crate::order::Provenance::Default;
+        let edge = |f: fn(&str) -> Option<phaser_interpreters::Script>| {
+            standard.then(|| f(&phase.name)).flatten().map(Body::Script)
+        };
+        let (opening, closing) = (
+            edge(crate::default_phases::opening),
+            edge(crate::default_phases::closing),
+        );
+        let body = match &phase.body {
+            Some(_)
+                if standard
+                    && phase.name == "unpack"
+                    && crate::default_phases::needs_bash_unpack(&state.attrs) =>
+            {
+                Some(Body::Script(crate::default_phases::bash_unpack()))
+            }
+            other => other.clone(),
+        };
+        let pre_name = format!("pre{}", crate::plan::capitalize(&phase.name));
+        let post_name = format!("post{}", crate::plan::capitalize(&phase.name));
+        let mut steps: Vec<(Body, Option<String>)> = Vec::new();
+        steps.extend(opening.map(|b| (b, None)));
+        steps.extend(
+            phase
+                .pre
+                .iter()
+                .map(|h| (h.body.clone(), Some(h.name.clone()))),
+        );
+        // The package's own `preXHooks` entries, unless the body runs
+        // `runHook preX` itself; read when the moment comes, since a bash
+        // phase before may have added some.
+        let runs_itself = |name: &str| matches!(&body, Some(Body::Script(s)) if crate::stdenv_hooks::body_runs(s, name));
+        let own_pre = !runs_itself(&pre_name);
+        let own_post = !runs_itself(&post_name);
+        for (body, hook) in steps {
+            self.run_body(
+                &body,
+                &phase.name,
+                hook.as_deref(),
+                index,
+                state,
+                build_top,
+                roots,
+            )?;
+        }
+        if own_pre {
+            if let Some(s) = crate::stdenv_hooks::entries_of(&state.attrs, &pre_name) {
+                self.run_body(
+                    &Body::Script(s),
+                    &phase.name,
+                    Some(&pre_name),
+                    index,
+                    state,
+                    build_top,
+                    roots,
+                )?;
+            }
+        }
+        if let Some(body) = &body {
+            self.run_body(body, &phase.name, None, index, state, build_top, roots)?;
+        }
+        if standard && phase.name == "fixup" {
+            if let Some(s) = crate::stdenv_hooks::fixup_output(&state.attrs, &state.outputs) {
+                self.run_body(
+                    &Body::Script(s),
+                    &phase.name,
+                    Some("fixupOutput"),
+                    index,
+                    state,
+                    build_top,
+                    roots,
+                )?;
+            }
+        }
+        for hook in &phase.post {
+            self.run_body(
+                &hook.body,
+                &phase.name,
+                Some(&hook.name),
+                index,
+                state,
+                build_top,
+                roots,
+            )?;
+        }
+        if own_post {
+            if let Some(s) = crate::stdenv_hooks::entries_of(&state.attrs, &post_name) {
+                self.run_body(
+                    &Body::Script(s),
+                    &phase.name,
+                    Some(&post_name),
+                    index,
+                    state,
+                    build_top,
+                    roots,
+                )?;
+            }
+        }
+        if let Some(close) = &closing {
+            self.run_body(close, &phase.name, None, index, state, build_top, roots)?;
         }
         // As in stdenv, the move into the source root comes after the whole
         // phase: `postUnpack` still runs in the build directory and may

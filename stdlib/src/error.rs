@@ -45,6 +45,9 @@ pub enum Error {
         command: String,
         /// "exited with status 2", "was killed by signal 9", ...
         status: String,
+        /// The status a shell reports for it: the exit code, or 128 + the
+        /// signal number (what stdenv's builder exits with when it fails).
+        code: i32,
         /// The last lines of its standard error, prefixed with a newline, or empty.
         tail: String,
     },
@@ -54,6 +57,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The shell status of the command whose failure this is, if it is one.
+    pub fn command_status(&self) -> Option<i32> {
+        match self {
+            Error::Command { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
     /// An error whose message is already complete.
     pub fn msg(message: impl Into<String>) -> Error {
         Error::Message(message.into())

@@ -251,6 +251,7 @@ fn command_error(
     Error::Command {
         command: quote::command_line(argv),
         status,
+        code: result.status,
         tail,
     }
 }

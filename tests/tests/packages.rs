@@ -46,7 +46,7 @@ fn gnu_hello_with_the_standard_phases() {
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(
         log.contains(&format!(
-            "configure flags:  --prefix={} --disable-dependency-tracking",
+            "configure flags: --disable-dependency-tracking --prefix={}",
             out.display()
         )),
         "{log}"

@@ -249,17 +249,25 @@ fn man_pages_end_up_gzipped() {
     assert!(b.out("share/man/man1/demo.1.gz").exists());
 }
 
+// stdenv's unpackFile runs `unpackCmd` first (runOneHook): here it copies
+// the source under another name, which then is the source root.
 #[test]
-fn an_unpack_cmd_hook_is_refused_with_what_to_do_instead() {
-    let sandbox = Sandbox::new();
-    let output = sandbox.run(&demo(json!({"unpackCmd": "cp -r $curSrc ."})), &[]);
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(
-        err.contains(
-            "`unpackCmd` (a bash hook of stdenv's unpack) is not run by phaser's standard unpack"
-        ),
-        "{err}"
-    );
-    assert!(err.contains("unpackPhase"), "{err}");
+fn an_unpack_cmd_hook_unpacks_the_source() {
+    let b = build(json!({
+        "unpackCmd": "cp -r \"$curSrc\" copied && echo \"$curSrc\" > \"$NIX_BUILD_TOP/unpacked-by-hook\"",
+    }));
+    let marker = std::fs::read_to_string(b.sandbox.build_dir().join("unpacked-by-hook")).unwrap();
+    assert!(marker.trim_end().ends_with("demo-1.0"), "{marker}");
+    assert!(b.sandbox.build_dir().join("copied/Makefile").exists());
+    assert!(b.out("bin/demo").exists());
+}
+
+// setSourceRoot decides the source root (runOneHook setSourceRoot).
+#[test]
+fn set_source_root_picks_the_directory() {
+    let b = build(json!({
+        "srcs": [workspace_root().join("tests/fixtures/demo-1.0"), workspace_root().join("tests/fixtures/mesondemo-1.0")],
+        "setSourceRoot": "sourceRoot=demo-1.0",
+    }));
+    assert!(b.out("bin/demo").exists());
 }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use phaser_tests::bindings::{call, read, BINDINGS};
+use phaser_tests::bindings::{call, read, Binding, BINDINGS};
 use phaser_tests::stderr;
 use serde_json::{json, Value};
 
@@ -97,6 +97,10 @@ fn run_captures_output_and_a_failure_names_the_command() {
             json!({"argv": ["sh", "-c", "echo broken >&2; exit 3"]}),
         );
         o.failed_with(b, &["exited with status 3", "broken"]);
+        // From Rhai and Lua the build exits with the command's status, as
+        // stdenv's builder does; bash's `$(phaser std ...)` fails with 1.
+        let status = if matches!(b, Binding::Bash) { 1 } else { 3 };
+        assert_eq!(o.output.status.code(), Some(status), "{b:?}");
     }
 }
 

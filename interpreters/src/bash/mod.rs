@@ -154,7 +154,8 @@ impl Interpreter for BashInterpreter {
             };
             return Err(fail(what)
                 .at(location)
-                .with_stderr_tail(finished.stderr_tail));
+                .with_stderr_tail(finished.stderr_tail)
+                .with_status(child::shell_status(finished.status)));
         }
 
         let dump = std::fs::read(file("dump")).map_err(|_| {

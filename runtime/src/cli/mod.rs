@@ -261,6 +261,9 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
     match runner.run() {
         Ok(report) => {
             runner.print_table(&report.phases, report.total);
+            if let Some(status) = report.ignored_failure {
+                eprintln!("phaser: a phase failed with status {status}; succeedOnFailure is set, so the build ends well with the status in $out/nix-support/failed");
+            }
             for (name, path) in &report.outputs {
                 eprintln!("phaser: output {name}: {path}");
             }
@@ -276,7 +279,8 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
                     dir.display()
                 );
             }
-            1
+            // As stdenv's builder: the failing command's status.
+            failure.status()
         }
     }
 }

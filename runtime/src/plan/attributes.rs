@@ -28,20 +28,65 @@ fn kind(name: &str) -> Option<Kind> {
         "enableParallelBuilding" | "enableParallelChecking" | "enableParallelInstalling" => {
             Kind::Bool
         }
-        _ if name.ends_with("Flags") || name.ends_with("FlagsArray") => Kind::TextOrTextList,
-        _ if is_gate(name) => Kind::Bool,
+        _ if FLAG_LISTS.contains(&name) => Kind::TextOrTextList,
+        _ if GATES.contains(&name) => Kind::Bool,
         _ if name.ends_with("Phase") || is_hook(name) => Kind::Text,
         _ => return None,
     })
 }
 
-fn is_gate(name: &str) -> bool {
-    ["dont", "do"].iter().any(|prefix| {
-        name.strip_prefix(prefix)
-            .and_then(|rest| rest.chars().next())
-            .is_some_and(|c| c.is_ascii_uppercase())
-    })
-}
+/// The flag lists stdenv's phases pass to their tools
+/// (pkgs/stdenv/generic/setup.sh), and the cmake and meson hooks'.
+/// Other attributes ending in `Flags` (`setOutputFlags`, say) are left
+/// alone: only these are lists.
+const FLAG_LISTS: &[&str] = &[
+    "configureFlags",
+    "configureFlagsArray",
+    "makeFlags",
+    "makeFlagsArray",
+    "buildFlags",
+    "buildFlagsArray",
+    "checkFlags",
+    "checkFlagsArray",
+    "installFlags",
+    "installFlagsArray",
+    "installCheckFlags",
+    "installCheckFlagsArray",
+    "distFlags",
+    "distFlagsArray",
+    "patchFlags",
+    "cmakeFlags",
+    "mesonFlags",
+    "ninjaFlags",
+];
+
+/// The switches of stdenv's phases (genericBuild's gates) and of its
+/// default fixup hooks.
+const GATES: &[&str] = &[
+    "dontUnpack",
+    "dontPatch",
+    "dontConfigure",
+    "dontBuild",
+    "doCheck",
+    "dontInstall",
+    "dontFixup",
+    "doInstallCheck",
+    "doDist",
+    "dontStrip",
+    "dontPatchShebangs",
+    "dontGzipMan",
+    "dontPruneLibtoolFiles",
+    "dontMoveLib64",
+    "dontMoveSbin",
+    "dontAddPrefix",
+    "dontAddDisableDepTrack",
+    "dontDisableStatic",
+    "dontFixLibtool",
+    "dontMakeSourcesWritable",
+    "dontCopyDist",
+    "dontPatchELF",
+    "dontCheckForBrokenSymlinks",
+];
 
 fn is_hook(name: &str) -> bool {
     super::hook_phase(name).is_some() && !name.ends_with("Phases") && !name.ends_with("Hooks")
@@ -59,7 +104,7 @@ pub(super) fn check(file: &str, attrs: &Map<String, Value>) -> Result<(), PlanEr
                 Value::Bool(_) | Value::String(_) | Value::Number(_) | Value::Null
             ),
             Kind::TextList => strings(value),
-            Kind::TextOrTextList => value.is_string() || strings(value),
+            Kind::TextOrTextList => value.is_string() || scalars(value),
             Kind::StringMap => value
                 .as_object()
                 .is_some_and(|m| m.values().all(Value::is_string)),
@@ -91,13 +136,27 @@ fn strings(value: &Value) -> bool {
         .is_some_and(|a| a.iter().all(Value::is_string))
 }
 
-/// Whether a gate attribute is set the way stdenv means it: true, a
-/// non-empty string, a non-zero number.
+/// A list whose items Nix's `.attrs.sh` can show as words (strings,
+/// numbers, booleans, null).
+fn scalars(value: &Value) -> bool {
+    value
+        .as_array()
+        .is_some_and(|a| a.iter().all(|v| !v.is_array() && !v.is_object()))
+}
+
+/// Whether an attribute is "set" the way stdenv tests it (`-n
+/// "${name:-}"`) on the variable `.attrs.sh` gives it: true, a non-empty
+/// string, any whole number (0 too: bash sees "0"), a list whose first
+/// item is one of those; false, null, a fraction (left undeclared) or an
+/// empty list are not.
 pub fn is_set(value: Option<&Value>) -> bool {
     match value {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::Number(n)) => {
+            n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        Some(Value::Array(items)) => is_set(items.first()),
         _ => false,
     }
 }

@@ -1,7 +1,7 @@
 //! Plans: one JSON object shaped like Nix's structured-attrs `.attrs.json`,
 //! with phaser's own settings under the `phaser` key.
 
-mod attributes;
+pub(crate) mod attributes;
 mod body;
 mod error;
 

@@ -81,8 +81,14 @@ fn newest_file(cx: &Context, a: NewestFileArgs) -> Result<Value> {
             newest = Some(candidate);
         }
     }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(i64::MAX);
     Ok(match newest {
-        Some(((seconds, _), path)) => json!({"mtime": seconds, "path": path}),
+        Some(((seconds, _), path)) => {
+            json!({"mtime": seconds, "age": now.saturating_sub(seconds), "path": path})
+        }
         None => Value::Null,
     })
 }
@@ -103,8 +109,9 @@ pub(super) fn functions() -> Vec<Function> {
             "newestFile",
             "{path: string, notNewerThan?: string}",
             &["path"],
-            "The newest regular file under `path` (symlinks are not followed) as `{mtime, path}` \
-             (mtime in whole seconds since the epoch), or `null` when there is none. With \
+            "The newest regular file under `path` (symlinks are not followed) as `{mtime, age, \
+             path}` (mtime in whole seconds since the epoch, age in seconds before now), or \
+             `null` when there is none. With \
              `notNewerThan`, files modified after that path was are passed over: stdenv's \
              set-source-date-epoch-to-latest hook gives the parent of the build directory, so \
              files made during the build do not count. Ties go to the greater path, as with \

@@ -96,6 +96,10 @@ fn invoke(
         return Err(Error::Command {
             command: display(program, flags, files),
             status: status_text(&output.status),
+            code: {
+                use std::os::unix::process::ExitStatusExt;
+                128 + output.status.signal().unwrap_or(0)
+            },
             tail: if stderr.is_empty() {
                 String::new()
             } else {

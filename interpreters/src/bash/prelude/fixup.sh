@@ -180,7 +180,7 @@ updateSourceDateEpoch() {
     __phaser_json_string pathJson "$path"
     __phaser_json_string referenceJson "$NIX_BUILD_TOP/.."
     found=$(phaser std --json newestFile "{\"path\": $pathJson, \"notNewerThan\": $referenceJson}")
-    [[ $found =~ \"mtime\":([0-9]+),\"path\":\"(.*)\"\} ]] || return 0
+    [[ $found =~ \"mtime\":([0-9]+),.*\"path\":\"(.*)\"\} ]] || return 0
     time=${BASH_REMATCH[1]}
     file=${BASH_REMATCH[2]}
     if ((time > ${SOURCE_DATE_EPOCH:-0})); then

@@ -1,0 +1,159 @@
+//! stdenv's hooks that are not fixed in the plan but found in the build's
+//! attributes when their moment comes (pkgs/stdenv/generic/setup.sh):
+//! the entries a package adds to `preConfigureHooks`, `postInstallHooks`,
+//! ... (`runHook` runs them after the implicit hook), the per-output
+//! `fixupOutput` hook of the fixup phase, and the end of the build:
+//! `failureHook` and `succeedOnFailure` when it failed, `exitHook` when
+//! it succeeded (`exitHandler`). Each becomes a small bash script run like
+//! any hook, so what it changes reaches the phases after it.
+
+use std::collections::BTreeMap;
+
+use phaser_interpreters::{Language, Script};
+use serde_json::{Map, Value};
+
+/// The package's own entries of the hook list `NAMEHooks` (`runHook`'s
+/// `${NAME%Hook}Hooks`): what the attribute holds (the default hooks'
+/// entries are not in it; phaser's standard phases do their work).
+fn own_entries(attrs: &Map<String, Value>, name: &str) -> Vec<String> {
+    let list = format!("{}Hooks", name.strip_suffix("Hook").unwrap_or(name));
+    match attrs.get(&list) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The script running the package's own entries of `NAMEHooks`, for the
+/// hook point `name` (`preConfigure`, `postInstall`, ...), or `None` when
+/// there are none.
+pub fn entries_of(attrs: &Map<String, Value>, name: &str) -> Option<Script> {
+    let entries = own_entries(attrs, name);
+    if entries.is_empty() {
+        return None;
+    }
+    let text: String = entries
+        .iter()
+        .map(|e| format!("_eval {}\n", quote(e)))
+        .collect();
+    Some(Script::inline(
+        Language::Bash,
+        text,
+        format!("phaser:{name}Hooks"),
+    ))
+}
+
+/// The fixup phase's per-output hook: for each output, with `prefix` and
+/// `output` naming it, the `fixupOutput` attribute (a bash string) and the
+/// package's own `fixupOutputHooks` entries; `None` when there are
+/// neither.
+pub fn fixup_output(
+    attrs: &Map<String, Value>,
+    outputs: &BTreeMap<String, String>,
+) -> Option<Script> {
+    let entries = own_entries(attrs, "fixupOutput");
+    let implicit = attrs
+        .get("fixupOutput")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    if entries.is_empty() && !implicit {
+        return None;
+    }
+    let mut text = String::from("__phaser_fixup_output() {\n    _callImplicitHook 0 fixupOutput\n");
+    for entry in &entries {
+        text.push_str(&format!("    _eval {}\n", quote(entry)));
+    }
+    text.push_str("}\n");
+    for (name, path) in outputs {
+        text.push_str(&format!(
+            "output={} prefix={} __phaser_fixup_output\n",
+            quote(name),
+            quote(path)
+        ));
+    }
+    Some(Script::inline(
+        Language::Bash,
+        text,
+        "phaser:fixupOutput".to_string(),
+    ))
+}
+
+/// `runHook failureHook` or `runHook exitHook`: the attribute (a bash
+/// string) and its `...Hooks` list, without errexit (stdenv's exitHandler
+/// runs them after `set +e`); `None` when there is neither.
+pub fn end_of_build(attrs: &Map<String, Value>, name: &str) -> Option<Script> {
+    let implicit = attrs
+        .get(name)
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    if !implicit && own_entries(attrs, name).is_empty() {
+        return None;
+    }
+    Some(Script::inline(
+        Language::Bash,
+        format!("set +e\nrunHook {name}\n"),
+        format!("phaser:{name}"),
+    ))
+}
+
+/// Whether a bash body runs the hook point `name` itself (`runHook
+/// preInstall` in a replaced installPhase), so the runner must not.
+pub fn body_runs(body: &Script, name: &str) -> bool {
+    body.language == Language::Bash
+        && body
+            .text()
+            .is_ok_and(|t| t.contains(&format!("runHook {name}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn attrs(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn own_entries_become_eval_lines() {
+        let a = attrs(json!({"preConfigureHooks": ["myHook", "echo 'hi'"]}));
+        let script = entries_of(&a, "preConfigure").unwrap();
+        assert_eq!(
+            script.text().unwrap(),
+            "_eval 'myHook'\n_eval 'echo '\\''hi'\\'''\n"
+        );
+        assert!(entries_of(&a, "postConfigure").is_none());
+    }
+
+    #[test]
+    fn fixup_output_runs_once_per_output() {
+        let a = attrs(json!({"fixupOutput": "echo $prefix"}));
+        let outputs = BTreeMap::from([
+            ("dev".to_string(), "/o/dev".to_string()),
+            ("out".to_string(), "/o/out".to_string()),
+        ]);
+        let text = fixup_output(&a, &outputs)
+            .unwrap()
+            .text()
+            .unwrap()
+            .to_string();
+        assert!(text.contains("output='dev' prefix='/o/dev' __phaser_fixup_output"));
+        assert!(text.contains("output='out' prefix='/o/out' __phaser_fixup_output"));
+        assert!(fixup_output(&Map::new(), &outputs).is_none());
+    }
+
+    #[test]
+    fn end_hooks_only_when_given() {
+        assert!(end_of_build(&Map::new(), "exitHook").is_none());
+        let a = attrs(json!({"failureHooks": ["cleanup"]}));
+        assert!(end_of_build(&a, "failureHook").is_some());
+    }
+}
