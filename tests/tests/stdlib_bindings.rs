@@ -289,6 +289,16 @@ fn symlink_chmod_find_and_install() {
             json!({"root": "s", "glob": "*.c"}),
         );
         assert_eq!(o.ok(b).result(), json!(["s/a.c", "s/d/b.c"]), "{b:?}");
+        // bash's glob with nullglob: no dot files, one directory level per `*`.
+        let o = call(
+            b,
+            "mkdir -p s/d && touch s/a.c s/.h.c s/d/b.c",
+            "glob",
+            json!({"pattern": "*.c", "dir": "s"}),
+        );
+        assert_eq!(o.ok(b).result(), json!(["a.c"]), "{b:?}");
+        let o = call(b, "", "glob", json!({"pattern": "none-*"}));
+        assert_eq!(o.ok(b).result(), json!([]), "{b:?}");
         let o = call(
             b,
             "echo '#!/bin/sh' > tool",

@@ -2,6 +2,7 @@
 
 mod nix_builder;
 mod plan_cmd;
+mod port_cmd;
 mod shell_cmd;
 mod source_cmd;
 mod split_cmd;
@@ -128,6 +129,25 @@ enum Command {
         #[arg(long)]
         phaser: Option<PathBuf>,
     },
+    /// Translate the plan's bash phases and hooks into Lua or Rhai (the
+    /// report goes to stderr), or with --check build both and compare outputs.
+    #[command(
+        after_help = "Examples:\n  phaser port hello.json --to lua -o hello-lua.json\n  phaser port --check hello.json --to rhai"
+    )]
+    Port {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// The language to write.
+        #[arg(long, default_value = "lua", value_parser = ["lua", "rhai"])]
+        to: String,
+        /// Write the new plan here (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Build the original and the translation in two build directories
+        /// and compare every output; the exit status says whether they match.
+        #[arg(long, conflicts_with = "output")]
+        check: bool,
+    },
     /// Print the JSON Schema (draft 2020-12) of plans.
     Schema,
     /// Call a standard-library function (as bash phases do).
@@ -189,6 +209,15 @@ pub fn main() -> i32 {
         } => shell_cmd::main(&plan, build_dir, at.as_deref(), out_dir),
         Command::Phase { name, vars } => shell_cmd::phase(name.as_deref(), vars),
         Command::Split { plan, phaser } => split_cmd::main(&plan, phaser),
+        Command::Port {
+            plan,
+            to,
+            output,
+            check,
+        } => {
+            let target = to.parse().expect("clap checked the value");
+            port_cmd::main(&plan, target, output, check)
+        }
         Command::Schema => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
             0
