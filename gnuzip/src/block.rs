@@ -69,7 +69,7 @@ impl Block {
     /// plus 5 and the extra bits a distance) is under half the input.
     fn should_end(&self, span: usize) -> bool {
         let symbols = self.symbols.len();
-        if symbols % CHECK_EVERY == 0 {
+        if symbols.is_multiple_of(CHECK_EVERY) {
             let distance_bits: usize = self
                 .distance_freq
                 .iter()

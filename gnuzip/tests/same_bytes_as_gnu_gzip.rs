@@ -42,7 +42,7 @@ fn object_code_like(seed: u64, len: usize, keep: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len + 64);
     while out.len() < len {
         match rng.below(10) {
-            0 | 1 => out.extend(std::iter::repeat(0).take(1 + rng.below(39))),
+            0 | 1 => out.extend(std::iter::repeat_n(0, 1 + rng.below(39))),
             2..=4 => {
                 for _ in 0..4 + rng.below(56) {
                     let mut value = 0u8;
