@@ -21,6 +21,7 @@ mod boundaries;
 mod default_phases;
 mod env;
 pub mod handoff;
+pub mod init;
 mod merge_patch;
 mod nix_log;
 pub mod order;

@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod init_cmd;
 mod nix_builder;
 mod plan_cmd;
 mod port_cmd;
@@ -35,6 +36,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a starting plan for a source tarball or directory: pname and
+    /// version from its name, the build system and tests from its files.
+    #[command(
+        after_help = "Examples:\n  phaser init hello-2.10.tar.gz -o hello.json && phaser run hello.json\n  phaser init ./src-dir"
+    )]
+    Init {
+        /// The source: a tarball (.tar.gz, .tar.xz, .zip, ...) or a directory.
+        source: PathBuf,
+        /// Write the plan here (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Run a plan's phases (all, one with --only, or a range).
     #[command(
         after_help = "Example:\n  phaser run hello.json --out-dir result --build-dir /tmp/hello-build"
@@ -150,6 +163,13 @@ enum Command {
     },
     /// Print the JSON Schema (draft 2020-12) of plans.
     Schema,
+    /// Print a completion script for a shell (`source <(phaser completions bash)`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print phaser's manual page (roff: `phaser man | man -l -`).
+    Man,
     /// Call a standard-library function (as bash phases do).
     #[command(
         after_help = "Examples:\n  phaser std --list\n  phaser std hash --string hello --format sri\n  phaser std copy src dest\n  phaser std run '{\"argv\": [\"make\", \"-j2\"]}'"
@@ -217,6 +237,22 @@ pub fn main() -> i32 {
         } => {
             let target = to.parse().expect("clap checked the value");
             port_cmd::main(&plan, target, output, check)
+        }
+        Command::Init { source, output } => init_cmd::main(&source, output),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "phaser", &mut std::io::stdout());
+            0
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("phaser man: {e}");
+                    1
+                }
+            }
         }
         Command::Schema => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
