@@ -6,10 +6,13 @@
 use serde_json::Value;
 
 /// The `.attrs.sh` for `attrs`: one `declare` line per attribute with a
-/// valid shell name that Nix can show (see [`declaration`]).
+/// valid shell name that Nix can show (see [`declaration`]), in name order.
 pub fn structured_attrs_shell(attrs: &serde_json::Map<String, Value>) -> String {
+    let mut names: Vec<&String> = attrs.keys().collect();
+    names.sort();
     let mut out = String::new();
-    for (name, value) in attrs {
+    for name in names {
+        let value = &attrs[name];
         if is_shell_name(name) {
             if let Some(line) = declaration(name, value) {
                 out.push_str(&line);
@@ -51,25 +54,60 @@ pub(crate) fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// One attribute's `declare` line, as `.attrs.sh` has it, or `None` when
-/// Nix would leave it out (a float, a list or object holding something
-/// other than simple values).
+/// One attribute's `declare` line, exactly as Nix's `.attrs.sh` writes it
+/// (strings single-quoted, whole numbers and booleans bare, each array
+/// item followed by a space, object keys sorted), or `None` when Nix
+/// leaves the attribute out (a fraction, a list or object holding
+/// something other than simple values).
 pub(crate) fn declaration(name: &str, value: &Value) -> Option<String> {
     match value {
         Value::Array(items) => {
-            let words: Option<Vec<String>> = items
-                .iter()
-                .map(|v| scalar_text(v).map(|w| quote(&w)))
-                .collect();
-            Some(format!("declare -a {name}=({})", words?.join(" ")))
+            let mut words = String::new();
+            for item in items {
+                words.push_str(&simple(item)?);
+                words.push(' ');
+            }
+            Some(format!("declare -a {name}=({words})"))
         }
         Value::Object(map) => {
-            let words: Option<Vec<String>> = map
-                .iter()
-                .map(|(k, v)| Some(format!("[{}]={}", quote(k), quote(&scalar_text(v)?))))
-                .collect();
-            Some(format!("declare -A {name}=({})", words?.join(" ")))
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut words = String::new();
+            for key in keys {
+                words.push_str(&format!("[{}]={} ", quote(key), simple(&map[key])?));
+            }
+            Some(format!("declare -A {name}=({words})"))
         }
-        scalar => Some(format!("declare {name}={}", quote(&scalar_text(scalar)?))),
+        scalar => Some(format!("declare {name}={}", simple(scalar)?)),
+    }
+}
+
+/// A simple value as Nix renders it in `.attrs.sh`.
+fn simple(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(quote(s)),
+        Value::Null => Some(String::from("''")),
+        other => scalar_text(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn declarations_are_nix_s_byte_for_byte() {
+        let attrs = json!({
+            "B_STR": "foo bar", "A_TRUE": true, "C_FALSE": false, "D_INT": -123,
+            "E_LIST": ["foo", "bar"], "F_ATTRS": {"z": "1", "a": 2}, "G_NULL": null,
+            "H_NESTED": [["x"]], "I_FLOAT": 1.5
+        });
+        assert_eq!(
+            structured_attrs_shell(attrs.as_object().unwrap()),
+            "declare A_TRUE=1\ndeclare B_STR='foo bar'\ndeclare C_FALSE=\ndeclare D_INT=-123\n\
+             declare -a E_LIST=('foo' 'bar' )\ndeclare -A F_ATTRS=(['a']=2 ['z']='1' )\n\
+             declare G_NULL=''\n"
+        );
     }
 }

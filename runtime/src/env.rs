@@ -38,10 +38,11 @@ const TOOLCHAIN: &[(&str, &str)] = &[
 /// - from Nix: `PATH` (the plan's `env.PATH`, else the caller's),
 ///   `HOME=/homeless-shelter`, `NIX_BUILD_TOP` and `TMPDIR`/`TMP`/`TEMP`/
 ///   `TEMPDIR` all the build directory, `NIX_BUILD_CORES` (the caller's,
-///   1 when unset, every core for 0), `NIX_STORE`, `NIX_ATTRS_JSON_FILE`
+///   1 when unset, every core for 0), `NIX_STORE`, `NIX_LOG_FD` (the
+///   caller's, else 2: stderr), `NIX_ATTRS_JSON_FILE`
 ///   and `NIX_ATTRS_SH_FILE`, every output by name, and the plan's `env`;
 /// - from setup.sh: `SHELL`, `CONFIG_SHELL` and `shell` (bash on the
-///   phases' PATH), `HOST_PATH`, `TZ=UTC`, `SOURCE_DATE_EPOCH`,
+///   phases' PATH), `HOST_PATH` (PATH, unless `strictDeps`), `TZ=UTC`, `SOURCE_DATE_EPOCH`,
 ///   `GZIP_NO_TIMESTAMPS=1`, `XDG_DATA_DIRS`, `NIX_SSL_CERT_FILE` and
 ///   `SSL_CERT_FILE` pointing nowhere, `NIX_LDFLAGS` with the library
 ///   output's run path, and `NIX_CFLAGS_COMPILE` with
@@ -88,6 +89,12 @@ pub fn initial_env(
     if let Some(term) = caller("TERM") {
         set("TERM", term);
     }
+    // Nix gives every builder a log channel; stdenv's nixErrorLog and
+    // friends write there. Outside Nix it is the build's stderr.
+    set(
+        "NIX_LOG_FD",
+        caller("NIX_LOG_FD").unwrap_or_else(|| "2".into()),
+    );
     for (name, path) in outputs {
         set(name, path.clone());
     }
@@ -127,13 +134,11 @@ pub fn initial_env(
         env.entry("shell".into()).or_insert(shell);
     }
     // Without strictDeps the tools on PATH serve the host too (setup.sh
-    // adds the initial path to HOST_PATH); with it, only host dependencies.
-    if !env.contains_key("HOST_PATH") {
-        let host = if crate::plan::is_set(attrs.get("strictDeps")) {
-            String::new()
-        } else {
-            env["PATH"].clone()
-        };
+    // adds the initial path to HOST_PATH); with it, only host inputs do,
+    // and stdenv leaves HOST_PATH a plain, empty shell variable.
+    let strict = crate::plan::attributes::is_set(attrs.get("strictDeps"));
+    if !env.contains_key("HOST_PATH") && !strict {
+        let host = env["PATH"].clone();
         env.insert("HOST_PATH".into(), host);
     }
     env

@@ -22,6 +22,7 @@ mod default_phases;
 pub mod deps;
 mod env;
 pub mod handoff;
+pub mod init;
 mod merge_patch;
 pub mod module;
 mod nix_log;

@@ -53,13 +53,15 @@ pub fn output_variables(
                 chosen.insert(variable.to_string(), name.clone());
             }
             None => {
+                // stdenv's _assignFirst words it so; phaser adds what to do.
                 return Err(format!(
-                    "no output for `{variable}`: it takes the first of {} that is an output, and \
-                     none is (the outputs are {}); add one of them to `outputs`, or set \
-                     `{variable}` to an output",
-                    names.join(", "),
+                    "\nerror: _assignFirst: could not find a non-empty variable whose name to \
+                     assign to {variable}.\n       The following variables were all unset or \
+                     empty:\n           {}\n(the outputs are {}: add one of them to \
+                     `outputs`, or set `{variable}` to an output)",
+                    names.join(" "),
                     outputs.keys().cloned().collect::<Vec<_>>().join(", ")
-                ))
+                ));
             }
         }
     }

@@ -256,7 +256,7 @@ impl<'p> Runner<'p> {
                     build_top: None,
                 };
                 let code = status.status();
-                self.end_of_build(&state, "failureHook", index, &build_top, &roots);
+                self.end_of_build(&state, "failureHook", code, index, &build_top, &roots);
                 if crate::plan::attributes::is_set(state.attrs.get("succeedOnFailure")) {
                     self.record_ignored_failure(&state, code)?;
                     return Ok(RunReport {
@@ -278,7 +278,7 @@ impl<'p> Runner<'p> {
             crate::signals::set_running(None);
         }
         if last + 1 == phases.len() {
-            self.end_of_build(&state, "exitHook", last, &build_top, &roots);
+            self.end_of_build(&state, "exitHook", 0, last, &build_top, &roots);
         }
         let report = RunReport {
             build_top,
@@ -353,11 +353,12 @@ impl<'p> Runner<'p> {
         &self,
         state: &BuildState,
         hook: &str,
+        status: i32,
         index: usize,
         build_top: &Path,
         roots: &[PathBuf],
     ) {
-        let Some(script) = crate::stdenv_hooks::end_of_build(&state.attrs, hook) else {
+        let Some(script) = crate::stdenv_hooks::end_of_build(&state.attrs, hook, status) else {
             return;
         };
         let mut scratch_state = state.clone();
@@ -670,7 +671,18 @@ impl<'p> Runner<'p> {
         attrs
             .entry("NIX_NO_SELF_RPATH")
             .or_insert(Value::String("1".into()));
-        write_structured_attrs(build_top, &self.plan.attrs, &outputs)?;
+        // mkDerivation's `name`, when the plan gives pname and version only.
+        if let (None, Some(Value::String(pname)), Some(Value::String(version))) =
+            (attrs.get("name"), attrs.get("pname"), attrs.get("version"))
+        {
+            let name = format!("{pname}-{version}");
+            attrs.insert("name".into(), Value::String(name));
+        }
+        let mut written = self.plan.attrs.clone();
+        if let Some(name) = attrs.get("name") {
+            written.entry("name").or_insert(name.clone());
+        }
+        write_structured_attrs(build_top, &written, &outputs)?;
         let mut state = BuildState {
             version: STATE_VERSION,
             plan_hash: plan_hash(&self.plan.source),
@@ -712,7 +724,23 @@ fn write_structured_attrs(
                 .collect(),
         ),
     );
-    let text = serde_json::to_vec(&Value::Object(attrs.clone()))?;
+    // Nix writes the keys of every object in order.
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&map[k])))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let text = serde_json::to_vec(&sorted(&Value::Object(attrs.clone())))?;
     std::fs::write(&json_file, text).with_context(|| format!("writing {}", json_file.display()))?;
     let sh_file = build_top.join(".attrs.sh");
     std::fs::write(

@@ -88,9 +88,10 @@ pub fn fixup_output(
 }
 
 /// `runHook failureHook` or `runHook exitHook`: the attribute (a bash
-/// string) and its `...Hooks` list, without errexit (stdenv's exitHandler
-/// runs them after `set +e`); `None` when there is neither.
-pub fn end_of_build(attrs: &Map<String, Value>, name: &str) -> Option<Script> {
+/// string) and its `...Hooks` list, without errexit and with `exitCode`
+/// set to the build's status (as stdenv's exitHandler runs them); `None`
+/// when there is neither.
+pub fn end_of_build(attrs: &Map<String, Value>, name: &str, status: i32) -> Option<Script> {
     let implicit = attrs
         .get(name)
         .and_then(Value::as_str)
@@ -100,7 +101,7 @@ pub fn end_of_build(attrs: &Map<String, Value>, name: &str) -> Option<Script> {
     }
     Some(Script::inline(
         Language::Bash,
-        format!("set +e\nrunHook {name}\n"),
+        format!("exitCode={status}\nset +e\nrunHook {name}\n"),
         format!("phaser:{name}"),
     ))
 }
@@ -181,8 +182,9 @@ mod tests {
 
     #[test]
     fn end_hooks_only_when_given() {
-        assert!(end_of_build(&Map::new(), "exitHook").is_none());
+        assert!(end_of_build(&Map::new(), "exitHook", 0).is_none());
         let a = attrs(json!({"failureHooks": ["cleanup"]}));
-        assert!(end_of_build(&a, "failureHook").is_some());
+        let script = end_of_build(&a, "failureHook", 7).unwrap();
+        assert!(script.text().unwrap().starts_with("exitCode=7\n"));
     }
 }

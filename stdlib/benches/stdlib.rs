@@ -4,8 +4,8 @@
 //! operation the median time of phaser's function (called by name through
 //! `phaser_stdlib::registry()`, in a child process so its peak memory is
 //! its own) and of the reference tool (a bash loop with `sed -i`,
-//! `sed -i`, `tar xzf`, `cp -a`, `sha256sum`), each run on freshly
-//! generated inputs in a temporary directory. `ratio` is reference ÷
+//! `sed -i`, `tar xzf`, `cp -a`, `sha256sum`, `xargs gzip`), each run on
+//! freshly generated inputs in a temporary directory. `ratio` is reference ÷
 //! phaser: above 1 phaser is faster. `PHASER_BENCH_RUNS` sets the number
 //! of runs (default 5; 3 for the slow shebang loop), `PHASER_BENCH_ONLY`
 //! (function names, comma-separated) limits the operations measured, and
@@ -15,6 +15,11 @@
 //! tool's is its whole process (bash included), as a build would pay it.
 //! Peak RSS is of the whole process: phaser's child (the bench binary with
 //! the registry, a few MiB before the call) and `bash -c 'sed ...'`.
+//!
+//! The compressManPages row compresses the man pages `tests/fetch-man-pages`
+//! prepares (in `PHASER_MAN_PAGE_CACHE`, else `<workspace>/.cache/man-pages`)
+//! against one `gzip -f -n` per page on every core, as stdenv's hook runs
+//! it; it runs 3 times at most.
 //!
 //! The unpack row uses `hello_2.10.orig.tar.gz` from `PHASER_SOURCE_CACHE`
 //! (else `<workspace>/.cache/sources`) and says so when it had to generate
@@ -29,13 +34,16 @@
 //! - `unpack(tarball)` in the destination directory, then
 //!   `unpack(tarball, dest)`: every file of the tarball expected;
 //! - `copy(src, dest)`: every file expected;
-//! - `hash(file)`: the result must contain the sha256 in hex or base64.
+//! - `hash(file)`: the result must contain the sha256 in hex or base64;
+//! - `compressManPages(out)`: every page compressed.
 //!
 //! A call none of whose shapes fit, that fails, or whose result does not
 //! check out is reported with the reason under the table.
 
 #[path = "stdlib/inputs.rs"]
 mod inputs;
+#[path = "stdlib/man_pages.rs"]
+mod man_pages;
 #[path = "stdlib/measure.rs"]
 mod measure;
 
@@ -152,7 +160,43 @@ fn main() {
         push(&spec, hash(&spec), &mut rows, &mut notes);
     }
 
+    if wanted("compressManPages") {
+        eprintln!("benchmarking compressManPages...");
+        man_page_row(runs, &mut rows, &mut notes);
+    }
+
     print_table(runs, &rows, &notes);
+}
+
+/// compressManPages on the Debian pages of `tests/fetch-man-pages`, or a
+/// row saying they are missing.
+fn man_page_row(runs: usize, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    let Some(tree) = man_pages::source_tree() else {
+        rows.push([
+            String::from("compressManPages"),
+            String::from("no pages"),
+            String::from("-"),
+            String::from("-"),
+            String::from("-"),
+        ]);
+        notes.push(String::from(
+            "compressManPages: run tests/fetch-man-pages to prepare the man pages it compresses",
+        ));
+        return;
+    };
+    let (pages, bytes) = man_pages::pages_in(&tree);
+    let spec = Spec {
+        label: format!(
+            "compressManPages, {pages} Debian man pages ({:.0} MiB)",
+            bytes as f64 / f64::from(1 << 20)
+        ),
+        function: "compressManPages",
+        runs: runs.min(3),
+        target_ms: None,
+        memory_target_mib: None,
+        reference_name: "xargs -P gzip -n",
+    };
+    push(&spec, man_pages::compress(&spec, &tree, pages), rows, notes);
 }
 
 /// Runs an operation `spec.runs` times. `prepare` makes a fresh input in
@@ -217,6 +261,15 @@ fn context_env() -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
+/// A call of `function` on the output directory `out` in `dir`.
+fn call_on_output(function: &str, dir: &Path) -> Call {
+    call(
+        function,
+        dir,
+        vec![Shape::positional(vec![json!(dir.join("out"))])],
+    )
+}
+
 fn call(function: &str, cwd: &Path, shapes: Vec<Shape>) -> Call {
     Call {
         function: function.to_string(),
@@ -256,13 +309,7 @@ fn shebangs(spec: &Spec<'_>) -> Outcome {
             inputs::script_tree(&dir.join("out"), 5000);
             dir.to_path_buf()
         },
-        |dir| {
-            call(
-                spec.function,
-                dir,
-                vec![Shape::positional(vec![json!(dir.join("out"))])],
-            )
-        },
+        |dir| call_on_output(spec.function, dir),
         |_, answer| match answer.result.as_array().map(Vec::len) {
             Some(2500) => Ok(()),
             other => Err(format!("{other:?} files rewritten, expected 2500")),
@@ -516,7 +563,7 @@ fn print_table(runs: usize, rows: &[Row], notes: &[String]) {
         format!("| {} |", cells.join(" | "))
     };
     println!(
-        "\nphaser-stdlib benchmark: medians of {runs} runs (patchShebangs: {}), fresh inputs each run; ratio = reference / phaser",
+        "\nphaser-stdlib benchmark: medians of {runs} runs (patchShebangs, compressManPages: {}), fresh inputs each run; ratio = reference / phaser",
         runs.min(3)
     );
     println!("{}", line(&header));

@@ -1,6 +1,6 @@
 //! Standard-library family `files`: file system functions with the
 //! coreutils semantics build scripts expect (`mkdir`, `copy`, `move`,
-//! `remove`, `symlink`, `read`, `write`, `chmod`, `exists`, `find`,
+//! `remove`, `symlink`, `read`, `write`, `chmod`, `exists`, `find`, `glob`,
 //! `install`, `stat`, `newestMtime`, `newestFile`, `touch`).
 //!
 //! Rules shared by the whole family:
@@ -19,6 +19,7 @@ mod basic;
 mod clone;
 mod copy;
 mod find;
+mod glob;
 mod install;
 mod mode;
 mod mv;
@@ -47,6 +48,7 @@ pub(crate) fn functions() -> Vec<Function> {
     all.extend(mv::functions());
     all.extend(mode::functions());
     all.extend(find::functions());
+    all.extend(glob::functions());
     all.extend(install::functions());
     all.extend(stat::functions());
     all.extend(newest::functions());

@@ -18,8 +18,6 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-pub(crate) use quote::shell_quote;
-
 use crate::files::yes;
 use crate::{process_group, Context, Error, Function, Result};
 

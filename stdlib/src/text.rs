@@ -19,30 +19,39 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use ops::{apply, parse_flags, Op, Substituted};
+pub use ops::{apply, parse_flags, Op, Subject, Substituted};
 
 use crate::files::{process_umask, StringOrList, TempFile};
 use crate::{Context, Error, Function, Result};
 
+/// How a call is made: stdenv's bash way (NUL bytes refused, as a shell
+/// variable cannot hold one; messages naming the derivation) or not.
+#[derive(Debug, Clone, Copy, Default)]
+struct Manner<'a> {
+    refuse_nul: bool,
+    derivation: Option<&'a str>,
+}
+
 /// `substitute SRC DEST OPS`: reads `src`, applies `ops`, writes `dest`.
-/// Input with a NUL byte is refused when `refuse_nul`, as stdenv's bash
-/// `substitute` refuses it (a shell variable cannot hold one).
-fn substitute(cx: &Context, src: &str, dest: &str, ops: &[Op], refuse_nul: bool) -> Result<()> {
+fn substitute(cx: &Context, src: &str, dest: &str, ops: &[Op], manner: Manner<'_>) -> Result<()> {
     let src_path = cx.resolve(src);
     if !src_path.is_file() {
         return Err(Error::msg(format!(
-            "substitute: file '{}' does not exist (or is not a regular file)",
-            src_path.display()
+            "substitute(): ERROR: file '{src}' does not exist (or is not a regular file)"
         )));
     }
     let content = fs::read(&src_path).map_err(|e| Error::io("reading", &src_path, e))?;
-    if refuse_nul && memchr::memchr(0, &content).is_some() {
+    if manner.refuse_nul && memchr::memchr(0, &content).is_some() {
         return Err(Error::msg(format!(
             "consumeEntire(): ERROR: Input null bytes, won't process ({})",
             src_path.display()
         )));
     }
-    let result = apply(cx, content, ops, &src_path)?;
+    let subject = Subject {
+        derivation: manner.derivation,
+        file: Path::new(src),
+    };
+    let result = apply(cx, content, ops, subject)?;
     let dest_path = cx.writable(dest)?;
     write_output(&dest_path, &result)
 }
@@ -120,6 +129,8 @@ struct SubstituteArgs {
     args: Vec<String>,
     #[serde(default, rename = "refuseNul")]
     refuse_nul: bool,
+    #[serde(default)]
+    derivation: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +143,8 @@ struct InPlaceArgs {
     args: Vec<String>,
     #[serde(default, rename = "refuseNul")]
     refuse_nul: bool,
+    #[serde(default)]
+    derivation: Option<String>,
 }
 
 /// The `ops` and `args` part of both signatures.
@@ -139,7 +152,7 @@ macro_rules! ops_shape {
     () => {
         "ops?: [{replaceFail: [string, string]} | {replaceWarn: [string, string]} | \
          {replaceQuiet: [string, string]} | {replace: [string, string]} | {substVar: string} | \
-         {substVarBy: [string, string]}], args?: [string], refuseNul?: bool}"
+         {substVarBy: [string, string]}], args?: [string], refuseNul?: bool, derivation?: string}"
     };
 }
 
@@ -159,11 +172,16 @@ pub(crate) fn functions() -> Vec<Function> {
              replaceWarn warns, substVar replaces `@NAME@` by the environment variable and \
              errors when it is unset or not a valid bash name. Byte-exact on binary and \
              NUL-containing files, unless `refuseNul` (stdenv's bash `substitute` refuses \
-             them; phaser's bash prelude sets it); DEST is replaced atomically and keeps its \
+             them; phaser's bash prelude sets it, and `derivation`, the name messages give \
+             as stdenv's do); DEST is replaced atomically and keeps its \
              mode plus write permission (`chmod +w`, as stdenv).",
             |cx: &Context, a: SubstituteArgs| {
                 let ops = operations("substitute", a.ops, a.args)?;
-                substitute(cx, &a.src, &a.dest, &ops, a.refuse_nul)?;
+                let manner = Manner {
+                    refuse_nul: a.refuse_nul,
+                    derivation: a.derivation.as_deref(),
+                };
+                substitute(cx, &a.src, &a.dest, &ops, manner)?;
                 Ok(Value::Null)
             },
         ),
@@ -194,8 +212,12 @@ pub(crate) fn functions() -> Vec<Function> {
                     ));
                 }
                 let ops = operations("substituteInPlace", a.ops, flags)?;
+                let manner = Manner {
+                    refuse_nul: a.refuse_nul,
+                    derivation: a.derivation.as_deref(),
+                };
                 for file in &files {
-                    substitute(cx, file, file, &ops, a.refuse_nul)?;
+                    substitute(cx, file, file, &ops, manner)?;
                 }
                 Ok(Value::Null)
             },

@@ -109,7 +109,7 @@ fn replace_fail_names_the_file_and_the_pattern_and_changes_nothing() {
         "substituteInPlace",
         json!({"files": ["conf.h"], "ops": [{"replaceFail": ["/usr/bin/env perl", "perl"]}]}),
     );
-    assert!(err.contains("'/usr/bin/env perl'"), "{err}");
+    assert!(err.contains(r"/usr/bin/env\ perl"), "{err}");
     assert!(err.contains("doesn't match anything in file"), "{err}");
     assert!(err.contains("conf.h"), "{err}");
     assert_eq!(

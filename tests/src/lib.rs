@@ -9,6 +9,8 @@ use serde_json::Value;
 
 // The bootstrap's seed chroot and static phaser, kept in their own module.
 pub mod bootstrap;
+// The stdenv contract: cases whose expected results come from nixpkgs' setup.sh.
+pub mod contract;
 
 // The harness of the standard-library binding tests.
 pub mod bindings;

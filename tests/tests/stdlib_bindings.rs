@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use phaser_tests::bindings::{call, read, BINDINGS};
+use phaser_tests::bindings::{call, read, Binding, BINDINGS};
 use phaser_tests::stderr;
 use serde_json::{json, Value};
 
@@ -97,6 +97,10 @@ fn run_captures_output_and_a_failure_names_the_command() {
             json!({"argv": ["sh", "-c", "echo broken >&2; exit 3"]}),
         );
         o.failed_with(b, &["exited with status 3", "broken"]);
+        // From Rhai and Lua the build exits with the command's status, as
+        // stdenv's builder does; bash's `$(phaser std ...)` fails with 1.
+        let status = if matches!(b, Binding::Bash) { 1 } else { 3 };
+        assert_eq!(o.output.status.code(), Some(status), "{b:?}");
     }
 }
 
@@ -285,6 +289,16 @@ fn symlink_chmod_find_and_install() {
             json!({"root": "s", "glob": "*.c"}),
         );
         assert_eq!(o.ok(b).result(), json!(["s/a.c", "s/d/b.c"]), "{b:?}");
+        // bash's glob with nullglob: no dot files, one directory level per `*`.
+        let o = call(
+            b,
+            "mkdir -p s/d && touch s/a.c s/.h.c s/d/b.c",
+            "glob",
+            json!({"pattern": "*.c", "dir": "s"}),
+        );
+        assert_eq!(o.ok(b).result(), json!(["a.c"]), "{b:?}");
+        let o = call(b, "", "glob", json!({"pattern": "none-*"}));
+        assert_eq!(o.ok(b).result(), json!([]), "{b:?}");
         let o = call(
             b,
             "echo '#!/bin/sh' > tool",

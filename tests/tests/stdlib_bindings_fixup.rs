@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use phaser_tests::bindings::{call, read, BINDINGS};
+use phaser_tests::bindings::{call, read, Binding, BINDINGS};
 use serde_json::json;
 
 #[test]
@@ -91,6 +91,15 @@ fn audit_tmpdir_finds_build_directory_references_in_wrappers() {
         );
         o.ok(b);
     }
+    // An ELF file's run path, read from its dynamic section.
+    let o = call(
+        Binding::Rhai,
+        "mkdir -p out/bin && printf 'int main(void){return 0;}\\n' > m.c \
+         && cc -o out/bin/m m.c -Wl,-rpath,/tmp/build-x/lib",
+        "auditTmpdir",
+        json!({"path": "out", "tmpdir": "/tmp/build-x"}),
+    );
+    o.failed_with(Binding::Rhai, &["RPATH of binary", "out/bin/m"]);
 }
 
 #[test]

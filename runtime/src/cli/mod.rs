@@ -1,7 +1,9 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod init_cmd;
 mod nix_builder;
 mod plan_cmd;
+mod port_cmd;
 mod shell_cmd;
 mod source_cmd;
 mod split_cmd;
@@ -34,6 +36,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a starting plan for a source tarball or directory: pname and
+    /// version from its name, the build system and tests from its files.
+    #[command(
+        after_help = "Examples:\n  phaser init hello-2.10.tar.gz -o hello.json && phaser run hello.json\n  phaser init ./src-dir"
+    )]
+    Init {
+        /// The source: a tarball (.tar.gz, .tar.xz, .zip, ...) or a directory.
+        source: PathBuf,
+        /// Write the plan here (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Run a plan's phases (all, one with --only, or a range).
     #[command(
         after_help = "Example:\n  phaser run hello.json --out-dir result --build-dir /tmp/hello-build"
@@ -128,12 +142,38 @@ enum Command {
         #[arg(long)]
         phaser: Option<PathBuf>,
     },
+    /// Translate the plan's bash phases and hooks into Lua or Rhai (the
+    /// report goes to stderr), or with --check build both and compare outputs.
+    #[command(
+        after_help = "Examples:\n  phaser port hello.json --to lua -o hello-lua.json\n  phaser port --check hello.json --to rhai"
+    )]
+    Port {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// The language to write.
+        #[arg(long, default_value = "lua", value_parser = ["lua", "rhai"])]
+        to: String,
+        /// Write the new plan here (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Build the original and the translation in two build directories
+        /// and compare every output; the exit status says whether they match.
+        #[arg(long, conflicts_with = "output")]
+        check: bool,
+    },
     /// Print the JSON Schema (draft 2020-12) of plans (or of phaser modules).
     Schema {
         /// The schema of phaser modules (nix-support/phaser-module.json) instead.
         #[arg(long)]
         module: bool,
     },
+    /// Print a completion script for a shell (`source <(phaser completions bash)`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print phaser's manual page (roff: `phaser man | man -l -`).
+    Man,
     /// Call a standard-library function (as bash phases do).
     #[command(
         after_help = "Examples:\n  phaser std --list\n  phaser std hash --string hello --format sri\n  phaser std copy src dest\n  phaser std run '{\"argv\": [\"make\", \"-j2\"]}'"
@@ -193,6 +233,31 @@ pub fn main() -> i32 {
         } => shell_cmd::main(&plan, build_dir, at.as_deref(), out_dir),
         Command::Phase { name, vars } => shell_cmd::phase(name.as_deref(), vars),
         Command::Split { plan, phaser } => split_cmd::main(&plan, phaser),
+        Command::Port {
+            plan,
+            to,
+            output,
+            check,
+        } => {
+            let target = to.parse().expect("clap checked the value");
+            port_cmd::main(&plan, target, output, check)
+        }
+        Command::Init { source, output } => init_cmd::main(&source, output),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "phaser", &mut std::io::stdout());
+            0
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("phaser man: {e}");
+                    1
+                }
+            }
+        }
         Command::Schema { module } => {
             if module {
                 print!("{}", phaser::schema::module_schema());

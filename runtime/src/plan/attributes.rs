@@ -170,7 +170,7 @@ pub fn is_set(value: Option<&Value>) -> bool {
 
 /// Attributes that name files: relative paths in them are relative to the
 /// plan's directory, so they are made absolute once, here.
-const PATH_ATTRIBUTES: &[&str] = &["src", "srcs", "patches"];
+const PATH_ATTRIBUTES: &[&str] = &["src", "srcs", "patches", "setupHook", "setupHooks"];
 
 /// Makes the relative paths in [`PATH_ATTRIBUTES`] and the dependency
 /// lists absolute against `dir`.

@@ -77,7 +77,7 @@ fn newest_file(cx: &Context, a: NewestFileArgs) -> Result<Value> {
             continue;
         }
         let candidate = (time, entry.into_path());
-        if newest.as_ref().map_or(true, |best| candidate > *best) {
+        if newest.as_ref().is_none_or(|best| candidate > *best) {
             newest = Some(candidate);
         }
     }

@@ -75,21 +75,29 @@ pub(crate) fn audit_tmpdir(cx: &Context, output: &Path, tmpdir: &str) -> Result<
     )))
 }
 
-/// What is wrong with one file, if anything.
+/// What is wrong with one file, if anything. Only an ELF file's headers
+/// and a wrapper script's text are read, not every file in full.
 fn problem(file: &Path, needle: &str) -> Option<String> {
-    let data = fs::read(file).ok()?;
-    if data.starts_with(b"\x7fELF") {
-        let paths = run_paths(&data);
+    let mut handle = fs::File::open(file).ok()?;
+    let mut magic = [0u8; 4];
+    let got = std::io::Read::read(&mut handle, &mut magic).ok()?;
+    if got == 4 && magic == *b"\x7fELF" {
+        let cache = object::ReadCache::new(handle);
+        let paths = run_paths(&cache);
         if format!(":{paths}").contains(&format!(":{needle}")) {
             return Some(format!(
                 "RPATH of binary {} contains a forbidden reference to {needle}",
                 file.display()
             ));
         }
-    } else if data.starts_with(b"#!") {
+    } else if got >= 2 && magic.starts_with(b"#!") {
         let name = file.file_name()?.to_string_lossy();
         let wrapped = file.with_file_name(format!(".{name}-wrapped"));
-        if wrapped.exists() && memchr::memmem::find(&data, needle.as_bytes()).is_some() {
+        if !wrapped.exists() {
+            return None;
+        }
+        let data = fs::read(file).ok()?;
+        if memchr::memmem::find(&data, needle.as_bytes()).is_some() {
             return Some(format!(
                 "wrapper script {} contains a forbidden reference to {needle}",
                 file.display()
@@ -102,17 +110,23 @@ fn problem(file: &Path, needle: &str) -> Option<String> {
 /// The RPATH and RUNPATH entries of an ELF file, joined by `:` as
 /// `patchelf --print-rpath` prints them (empty when it has none or cannot
 /// be read).
-pub(crate) fn run_paths(data: &[u8]) -> String {
+pub(crate) fn run_paths<'data, R: object::ReadRef<'data>>(data: R) -> String {
     // e_ident[EI_CLASS], the fifth byte, says 32 or 64 bits.
-    let paths = if data.get(4) == Some(&elf::ELFCLASS64) {
-        dynamic_strings::<elf::FileHeader64<Endianness>>(data)
+    let class = data
+        .read_bytes_at(4, 1)
+        .ok()
+        .and_then(|b| b.first().copied());
+    let paths = if class == Some(elf::ELFCLASS64) {
+        dynamic_strings::<elf::FileHeader64<Endianness>, R>(data)
     } else {
-        dynamic_strings::<elf::FileHeader32<Endianness>>(data)
+        dynamic_strings::<elf::FileHeader32<Endianness>, R>(data)
     };
     paths.unwrap_or_default().join(":")
 }
 
-fn dynamic_strings<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Vec<String>> {
+fn dynamic_strings<'data, Elf: FileHeader<Endian = Endianness>, R: object::ReadRef<'data>>(
+    data: R,
+) -> Option<Vec<String>> {
     let header = Elf::parse(data).ok()?;
     let endian = header.endian().ok()?;
     let sections = header.sections(endian, data).ok()?;

@@ -1,28 +1,30 @@
-//! `compressManPages`: gzip the man pages of an output natively, as
-//! stdenv's compress-man-pages hook does with `gzip -n`.
+//! `compressManPages`: gzip the man pages of an output natively, to the
+//! same bytes, modes, times and links as stdenv's compress-man-pages hook
+//! (`pkgs/build-support/setup-hooks/compress-man-pages.sh`), which runs
+//! `gzip -f` on each page (`-n` through `GZIP_NO_TIMESTAMPS`, set by
+//! `pkgs/stdenv/generic/setup.sh`) and then re-points symlinks.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use flate2::{Compression, GzBuilder};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::preserve::Kept;
+use super::preserve::{set_mode, Kept};
 use super::walk;
 use super::OutputArgs;
 use crate::{Context, Error, Function, Result};
 
 const NAME: &str = "compressManPages";
 
-/// Pages already compressed in one of these formats are left as they are.
-const COMPRESSED: &[&str] = &["gz", "bz2", "xz", "lzma", "zst"];
-
-/// The gzip header's operating-system byte for Unix, as gzip writes it.
-const OS_UNIX: u8 = 3;
+/// Files and symlinks whose names end in one of these are left alone (the
+/// hook's `find -regex '.*\.\(bz2\|gz\|xz\)$'`).
+const COMPRESSED: &[&str] = &[".gz", ".bz2", ".xz"];
 
 /// What compressing an output's man pages did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -39,14 +41,17 @@ pub(crate) fn function() -> Function {
         NAME,
         "{path: string}",
         &["path"],
-        "Gzips every regular file under `<path>/share/man` that is not already compressed \
-         (.gz, .bz2, .xz, .lzma, .zst) into `NAME.gz` and removes the original, as stdenv's \
-         compressManPages: the gzip header carries no name and time (like `gzip -n`, level \
-         9), the file's mode and times are kept, hard-linked pages stay hard-linked, and a \
-         symlink to a page that now has a `.gz` is replaced by a `.gz` symlink (`foo.1 -> \
-         bar.1` becomes `foo.1.gz -> bar.1.gz`). Nothing is done when `share` or \
-         `share/man` is a symlink or there is no `share/man`. Returns `{pages, symlinks}`: \
-         the `.gz` files and links made.",
+        "Gzips every regular file under `<path>/share/man` whose name does not end in .gz, \
+         .bz2 or .xz into `NAME.gz` and removes it, as stdenv's compressManPages does with \
+         `gzip -f -n` (GZIP_NO_TIMESTAMPS): the bytes are GNU gzip's at level 6 (no name, \
+         mtime 0, XFL 0, OS Unix; gzip 1.12 to 1.14 agree), the `.gz` keeps the page's access \
+         and modification times and permission bits (not the sticky bit), and each name of a \
+         hard-linked page gets its own `.gz`. A set-user-ID or set-group-ID page is an error, \
+         since gzip refuses it. Then each symlink not ending in .gz, .bz2 or .xz, in byte \
+         order, whose `readlink -f` target T now has a file `T.gz`, is replaced by `NAME.gz \
+         -> T.gz` with T absolute (stdenv's `ln -sf \"$target\".gz`). Nothing is done when \
+         `share` or `share/man` is a symlink or there is no `share/man`. Returns `{pages, \
+         symlinks}`: the `.gz` files and links made.",
         |cx, a: OutputArgs| {
             let done = compress_man_pages(cx, Path::new(&a.path))?;
             Ok(json!({"pages": done.pages, "symlinks": done.symlinks}))
@@ -74,14 +79,22 @@ pub(crate) fn compress_man_pages(cx: &Context, output: &Path) -> Result<Compress
     cx.log(format!("gzipping man pages under {}/", man.display()));
     let listing = walk::list(cx, NAME, &man);
 
-    // Hard links to one page are compressed once and linked again.
+    // Hard links to one page are compressed once, then written to each name.
     let mut groups: HashMap<(u64, u64), Vec<PathBuf>> = HashMap::new();
     let mut order = Vec::new();
     let mut pages = listing.files;
-    pages.retain(|p| !walk::has_extension(p, COMPRESSED));
+    pages.retain(|p| !is_compressed(p));
     pages.sort();
     for page in pages {
         let meta = fs::symlink_metadata(&page).map_err(|e| Error::io("reading", &page, e))?;
+        if meta.mode() & 0o6000 != 0 {
+            return Err(Error::msg(format!(
+                "{NAME}: {} is set-user-ID or set-group-ID, which gzip refuses to compress \
+                 (stdenv's hook then fails the build); clear the bit (`chmod ug-s`) before \
+                 fixup, or set dontGzipMan",
+                page.display()
+            )));
+        }
         let key = (meta.dev(), meta.ino());
         let group = groups.entry(key).or_default();
         if group.is_empty() {
@@ -102,9 +115,11 @@ pub(crate) fn compress_man_pages(cx: &Context, output: &Path) -> Result<Compress
         done.pages.extend(gz?);
     }
 
+    // `sort -z` in the C locale: by bytes. The order matters when links
+    // point at links.
     let mut links = listing.symlinks;
-    links.retain(|p| !walk::has_extension(p, COMPRESSED));
-    links.sort();
+    links.retain(|p| !is_compressed(p));
+    links.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
     for link in links {
         if let Some(new_link) = repoint(cx, &link)? {
             done.symlinks.push(new_link);
@@ -114,60 +129,57 @@ pub(crate) fn compress_man_pages(cx: &Context, output: &Path) -> Result<Compress
     Ok(done)
 }
 
+/// Whether the hook's `find` leaves `path` out as already compressed.
+fn is_compressed(path: &Path) -> bool {
+    let name = path.as_os_str().as_bytes();
+    COMPRESSED
+        .iter()
+        .any(|suffix| name.ends_with(suffix.as_bytes()))
+}
+
 /// `name` with `.gz` appended.
 fn gz_name(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
-    name.push(".gz");
+    name.push(OsStr::new(".gz"));
     PathBuf::from(name)
 }
 
-/// Compresses the first of a group of hard links and links the others'
-/// `.gz` names to the result.
+/// Compresses the first of a group of hard links and writes the result
+/// to every name's `.gz`, as `gzip -f` on each name would.
 fn compress_group(cx: &Context, group: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let Some((first, others)) = group.split_first() else {
+    let Some(first) = group.first() else {
         return Ok(Vec::new());
     };
-    let first_gz = super::writable_entry(cx, &gz_name(first))?;
-    gzip(cx.writable(first)?.as_path(), &first_gz)?;
-    let mut written = vec![first_gz.clone()];
-    for other in others {
-        let other = cx.writable(other)?;
-        let other_gz = super::writable_entry(cx, &gz_name(&other))?;
-        remove_if_present(&other_gz)?;
-        fs::hard_link(&first_gz, &other_gz).map_err(|e| Error::io("hard-linking", &other_gz, e))?;
-        fs::remove_file(&other).map_err(|e| Error::io("removing", &other, e))?;
-        written.push(other_gz);
+    let source = cx.writable(first)?;
+    let meta = fs::symlink_metadata(&source).map_err(|e| Error::io("reading", &source, e))?;
+    let kept = Kept::from(&meta);
+    let page = fs::read(&source).map_err(|e| Error::io("reading", &source, e))?;
+    let compressed = phaser_gnuzip::gzip(&page);
+    let mut written = Vec::with_capacity(group.len());
+    for name in group {
+        let name = cx.writable(name)?;
+        let gz = super::writable_entry(cx, &gz_name(&name))?;
+        write_like_gzip(&compressed, &kept, &gz)?;
+        fs::remove_file(&name).map_err(|e| Error::io("removing", &name, e))?;
+        written.push(gz);
     }
-    fs::remove_file(first).map_err(|e| Error::io("removing", first, e))?;
     Ok(written)
 }
 
-/// Writes `source` gzipped to `target` the way `gzip -n -9` does, with
-/// the source's mode and times.
-fn gzip(source: &Path, target: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(source).map_err(|e| Error::io("reading", source, e))?;
-    let kept = Kept::from(&meta);
-    let input = File::open(source).map_err(|e| Error::io("opening", source, e))?;
+/// Writes `bytes` to a new `target` with the page's times and its
+/// permission bits as gzip copies them (`st_mode & 0777`).
+fn write_like_gzip(bytes: &[u8], kept: &Kept, target: &Path) -> Result<()> {
     remove_if_present(target)?;
-    let output = File::create(target).map_err(|e| Error::io("creating", target, e))?;
-    let mut encoder = GzBuilder::new()
-        .mtime(0)
-        .operating_system(OS_UNIX)
-        .write(BufWriter::new(output), Compression::best());
-    io::copy(&mut BufReader::new(input), &mut encoder)
-        .map_err(|e| Error::io("compressing", source, e))?;
-    let output = encoder
-        .finish()
-        .and_then(|mut w| w.flush().map(|()| w))
+    let mut output = File::create(target).map_err(|e| Error::io("creating", target, e))?;
+    output
+        .write_all(bytes)
         .map_err(|e| Error::io("writing", target, e))?;
-    let output = output
-        .into_inner()
-        .map_err(|e| Error::io("writing", target, e.into_error()))?;
-    kept.restore(&output, target)
+    kept.restore_times(&output, target)?;
+    set_mode(target, kept.mode() & 0o777)
 }
 
-/// Replaces `link` by `link.gz -> target.gz` when the page it resolves to
-/// now has a `.gz` beside it.
+/// Replaces `link` by `link.gz -> T.gz`, where T is the absolute path
+/// `link` resolves to, when `T.gz` is a file.
 fn repoint(cx: &Context, link: &Path) -> Result<Option<PathBuf>> {
     let Some(resolved) = readlink_f(link) else {
         return Ok(None);
@@ -175,11 +187,10 @@ fn repoint(cx: &Context, link: &Path) -> Result<Option<PathBuf>> {
     if !gz_name(&resolved).is_file() {
         return Ok(None);
     }
-    let target = fs::read_link(link).map_err(|e| Error::io("reading the symlink", link, e))?;
     let link = super::writable_entry(cx, link)?;
     let new_link = super::writable_entry(cx, &gz_name(&link))?;
     remove_if_present(&new_link)?;
-    std::os::unix::fs::symlink(gz_name(&target), &new_link)
+    std::os::unix::fs::symlink(gz_name(&resolved), &new_link)
         .map_err(|e| Error::io("creating the symlink", &new_link, e))?;
     fs::remove_file(&link).map_err(|e| Error::io("removing", &link, e))?;
     Ok(Some(new_link))

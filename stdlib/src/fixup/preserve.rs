@@ -51,12 +51,6 @@ impl Kept {
         file.set_times(self.times)
             .map_err(|e| Error::io("restoring the times of", path, e))
     }
-
-    /// Puts the times back through the open `file`, then the mode on `path`.
-    pub(crate) fn restore(&self, file: &File, path: &Path) -> Result<()> {
-        self.restore_times(file, path)?;
-        set_mode(path, self.mode)
-    }
 }
 
 /// `chmod MODE path`.

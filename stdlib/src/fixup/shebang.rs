@@ -122,13 +122,18 @@ pub(crate) fn decide(
     if !rules.update && old_path.starts_with(rules.store) {
         return Ok(Decision::Keep);
     }
-    if new_path == old_path {
+    let new_line = format!("{new_path} {args}");
+    let new = format!("#!{}", new_line.trim_end());
+    // stdenv keeps a line whose interpreter is already the one found. For
+    // `env -S PROG` the found PROG changes the line even when `env` stays
+    // (under Nix both move into the store; outside it env may not move).
+    let env_split = old_path.ends_with("/bin/env") && arg0 == "-S";
+    if new_path == old_path && (!env_split || new == line) {
         return Ok(Decision::Keep);
     }
-    let new_line = format!("{new_path} {args}");
     Ok(Decision::Rewrite {
         old: line.to_string(),
-        new: format!("#!{}", new_line.trim_end()),
+        new,
     })
 }
 

@@ -7,7 +7,6 @@ use std::path::Path;
 use memchr::memmem;
 use serde::Deserialize;
 
-use crate::process::shell_quote;
 use crate::{Context, Error, Result};
 
 /// One substitution, applied to the result of the previous one.
@@ -100,11 +99,39 @@ impl Substituted {
     }
 }
 
-/// Applies `ops` in order to `content`, the content of `file` (named in
-/// messages), each to the result of the previous. Each step makes at most
-/// one new buffer and drops the old one, and the last is left to
+/// What a substitution's messages name: the derivation (stdenv's `$name`)
+/// and the file as the caller wrote it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The derivation's name, when the caller knows it (bash's `$name`).
+    pub derivation: Option<&'a str>,
+    /// The file, as given.
+    pub file: &'a Path,
+}
+
+impl Subject<'_> {
+    /// The start of a message, as stdenv's substituteStream words it.
+    fn prefix(&self) -> String {
+        match self.derivation {
+            Some(name) => format!("substituteStream() in derivation {name}:"),
+            None => String::from("substitute:"),
+        }
+    }
+}
+
+/// Applies `ops` in order to `content`, the content of the file `subject`
+/// names, each to the result of the previous. Each step makes at most one
+/// new buffer and drops the old one, and the last is left to
 /// [`Substituted::write_to`], so memory peaks at twice the file at most.
-pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Result<Substituted> {
+/// Messages are stdenv's substituteStream's, word for word.
+pub fn apply(
+    cx: &Context,
+    mut content: Vec<u8>,
+    ops: &[Op],
+    subject: Subject<'_>,
+) -> Result<Substituted> {
+    let prefix = subject.prefix();
+    let file = subject.file.display();
     let mut warned_deprecated = false;
     let mut pending: Option<(Vec<u8>, Vec<u8>)> = None;
     for op in ops {
@@ -115,9 +142,8 @@ pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Res
             Op::Replace(a, b) => {
                 if !warned_deprecated {
                     cx.warn(format!(
-                        "substitute: '--replace' is deprecated, use --replace-{{fail,warn,quiet}}. \
-                         (file '{}')",
-                        file.display()
+                        "{prefix} WARNING: '--replace' is deprecated, use \
+                         --replace-{{fail,warn,quiet}}. (file '{file}')"
                     ));
                     warned_deprecated = true;
                 }
@@ -126,16 +152,14 @@ pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Res
             Op::SubstVar(name) => {
                 if !is_bash_name(name) {
                     return Err(Error::msg(format!(
-                        "substitute: substitution variables must be valid Bash names, \
-                         \"{name}\" isn't. (file '{}')",
-                        file.display()
+                        "{prefix} ERROR: substitution variables must be valid Bash names, \
+                         \"{name}\" isn't."
                     )));
                 }
                 let value = cx.var(name).ok_or_else(|| {
                     Error::msg(format!(
-                        "substitute: variable ${name} is unset (--subst-var {name} on file '{}'); \
-                         set it in the phase's environment or use substVarBy",
-                        file.display()
+                        "{prefix} ERROR: variable ${name} is unset (--subst-var {name} on file \
+                         '{file}'; set it in the phase's environment or use substVarBy)"
                     ))
                 })?;
                 (format!("@{name}@"), value, Absent::Quiet)
@@ -154,18 +178,17 @@ pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Res
             continue;
         }
         let what = format!(
-            "pattern {} doesn't match anything in file '{}'",
-            shell_quote(&pattern),
-            file.display()
+            "pattern {} doesn't match anything in file '{file}'",
+            printf_q(&pattern)
         );
         match absent {
             Absent::Fail => {
                 return Err(Error::msg(format!(
-                    "substitute: {what} (--replace-fail); fix the pattern, or use \
-                     replaceWarn/replaceQuiet if it may legitimately be absent"
+                    "{prefix} ERROR: {what} (--replace-fail: fix the pattern, or use \
+                     --replace-warn/--replace-quiet if it may legitimately be absent)"
                 )))
             }
-            Absent::Warn => cx.warn(format!("substitute: {what}")),
+            Absent::Warn => cx.warn(format!("{prefix} WARNING: {what}")),
             Absent::Quiet => {}
         }
     }
@@ -173,6 +196,46 @@ pub fn apply(cx: &Context, mut content: Vec<u8>, ops: &[Op], file: &Path) -> Res
         content,
         last: pending,
     })
+}
+
+/// A word quoted as bash's `printf %q` quotes it (how stdenv's messages
+/// show a pattern): `''` for nothing, `$'...'` when it holds control
+/// characters, else a backslash before each character the shell would
+/// read specially (`#` and `~` only at the start).
+pub fn printf_q(word: &str) -> String {
+    if word.is_empty() {
+        return String::from("''");
+    }
+    if word.chars().any(|c| c.is_control()) {
+        let mut out = String::from("$'");
+        for c in word.chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\x07' => out.push_str("\\a"),
+                '\x08' => out.push_str("\\b"),
+                '\x1b' => out.push_str("\\E"),
+                '\x0c' => out.push_str("\\f"),
+                '\x0b' => out.push_str("\\v"),
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                c if c.is_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
+    let mut out = String::with_capacity(word.len());
+    for (i, c) in word.chars().enumerate() {
+        let special = " !\"$&'()*,;<>?[\\]^`{|}".contains(c) || (i == 0 && (c == '#' || c == '~'));
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `^[a-zA-Z_][a-zA-Z0-9_]*$`, the names stdenv's `--subst-var` accepts.
@@ -227,6 +290,16 @@ mod tests {
     }
 
     #[test]
+    fn patterns_are_quoted_as_printf_q() {
+        assert_eq!(printf_q("xyz"), "xyz");
+        assert_eq!(printf_q("a b"), "a\\ b");
+        assert_eq!(printf_q("#x~y"), "\\#x~y");
+        assert_eq!(printf_q("a,b=c"), "a\\,b=c");
+        assert_eq!(printf_q("a\nb"), "$'a\\nb'");
+        assert_eq!(printf_q(""), "''");
+    }
+
+    #[test]
     fn replaces_left_to_right_without_overlap() {
         assert_eq!(replace(b"aaaa", "aa", "b"), (b"bb".to_vec(), 2));
         assert_eq!(replace(b"aaa", "aa", "xyz"), (b"xyza".to_vec(), 1));
@@ -238,7 +311,11 @@ mod tests {
 
     fn run(content: &str, ops: &[Op]) -> Result<String> {
         let cx = Context::new("/");
-        let result = apply(&cx, content.as_bytes().to_vec(), ops, Path::new("f"))?;
+        let subject = Subject {
+            derivation: Some("pkg-1"),
+            file: Path::new("f"),
+        };
+        let result = apply(&cx, content.as_bytes().to_vec(), ops, subject)?;
         let mut out = Vec::new();
         result.write_to(&mut out).unwrap();
         Ok(String::from_utf8(out).unwrap())

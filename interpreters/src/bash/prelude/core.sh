@@ -300,6 +300,18 @@ stripHash() {
     [[ -z $restoreCase ]] || shopt -s nocasematch
 }
 
+# fixLibtool FILE: the libtool script FILE searches only the -L
+# directories of NIX_LDFLAGS for libraries, not the machine's (setup.sh's
+# configure fix; phaser's standard configure does it natively).
+fixLibtool() {
+    local flag search_path=
+    for flag in ${NIX_LDFLAGS-}; do
+        [[ $flag == -L* ]] && search_path+=" ${flag#-L}"
+    done
+    sed -i "$1" -e "s^eval \(sys_lib_search_path=\).*^\1'${search_path}'^" \
+        -e 's^eval sys_lib_.+search_path=.*^^'
+}
+
 # Writes the exported environment to $NIX_BUILD_TOP/env-vars (mode 600),
 # for debugging a failed build, unless noDumpEnvVars=1.
 dumpVars() {

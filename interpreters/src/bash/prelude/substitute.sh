@@ -51,11 +51,12 @@ substitute() {
     fi
     local -a __phaser_subst_args
     __phaser_subst_options "$@"
-    local src dest args
+    local src dest args derivation
     __phaser_json_string src "$input"
     __phaser_json_string dest "$output"
     __phaser_json_words args "${__phaser_subst_args[@]}"
-    phaser std substitute "{\"src\": $src, \"dest\": $dest, \"refuseNul\": true, \"args\": $args}" >/dev/null
+    __phaser_json_string derivation "${name-}"
+    phaser std substitute "{\"src\": $src, \"dest\": $dest, \"refuseNul\": true, \"derivation\": $derivation, \"args\": $args}" >/dev/null
 }
 
 # substituteInPlace FILE... OPTIONS
@@ -78,10 +79,11 @@ substituteInPlace() {
             return 1
         fi
     done
-    local list args
+    local list args derivation
     __phaser_json_words list "${files[@]}"
     __phaser_json_words args "${__phaser_subst_args[@]}"
-    phaser std substituteInPlace "{\"files\": $list, \"refuseNul\": true, \"args\": $args}" >/dev/null
+    __phaser_json_string derivation "${name-}"
+    phaser std substituteInPlace "{\"files\": $list, \"refuseNul\": true, \"derivation\": $derivation, \"args\": $args}" >/dev/null
 }
 
 # The options substituteAll uses: `--subst-var-by` for every exported
