@@ -311,6 +311,9 @@ impl<'p> Runner<'p> {
     /// the directory the environment puts first on PATH; made on every
     /// run, since the binary may have moved since the last.
     fn install_wrappers(&self, build_top: &Path) -> anyhow::Result<()> {
+        if !self.plan.compiler_wrapper {
+            return Ok(());
+        }
         let dir = build_top.join(crate::wrapper::DIR);
         crate::wrapper::install(&dir, &self.options.phaser_exe)
             .with_context(|| format!("creating the compiler wrappers in {}", dir.display()))
@@ -661,7 +664,9 @@ impl<'p> Runner<'p> {
             .map(|p| p.display().to_string())
             .chain(outputs.values().cloned())
             .collect();
-        crate::wrapper::enable(&mut env, build_top, prefixes.iter().map(String::as_str));
+        if self.plan.compiler_wrapper {
+            crate::wrapper::enable(&mut env, build_top, prefixes.iter().map(String::as_str));
+        }
         // multiple-outputs.sh's choices, which every phase reads.
         let chosen = crate::outputs::output_variables(&attrs, &outputs)
             .map_err(|m| anyhow!("{}: {m}", self.plan.file))?;

@@ -78,6 +78,10 @@ pub struct Plan {
     /// `phaser.seeds`: the seed manifest checked before the first phase
     /// (see [`crate::seeds`]).
     pub seeds: Option<PathBuf>,
+    /// `phaser.compilerWrapper` (default true): whether the phases' PATH
+    /// starts with phaser's compiler and linker wrapper (see
+    /// [`crate::wrapper`]).
+    pub compiler_wrapper: bool,
     /// Relative paths in the plan are relative to this directory.
     pub dir: PathBuf,
     /// The plan's file name, for messages.
@@ -92,7 +96,7 @@ pub struct Plan {
 }
 
 /// Keys allowed under `phaser`.
-const PHASER_KEYS: &[&str] = &["phases", "hooks", "writeRoots", "seeds"];
+const PHASER_KEYS: &[&str] = &["phases", "hooks", "writeRoots", "seeds", "compilerWrapper"];
 
 impl Plan {
     /// Reads and validates a plan file.
@@ -145,6 +149,7 @@ impl Plan {
             hooks: Vec::new(),
             write_roots: Vec::new(),
             seeds: None,
+            compiler_wrapper: true,
             dir: dir.to_path_buf(),
             file: file.to_string(),
             source: value,
@@ -200,6 +205,17 @@ impl Plan {
                 )
             })?;
             self.seeds = Some(self.dir.join(path));
+        }
+        match phaser.get("compilerWrapper") {
+            None => {}
+            Some(Value::Bool(on)) => self.compiler_wrapper = *on,
+            Some(_) => {
+                return Err(PlanError::at(
+                    &file,
+                    "phaser.compilerWrapper",
+                    "must be true or false",
+                ))
+            }
         }
         Ok(())
     }
