@@ -199,6 +199,27 @@ fn the_plans_compiler_flags_reach_the_compiler_and_nix_debug_shows_them() {
 }
 
 #[test]
+fn without_the_wrapper_the_compiler_gets_nothing_added() {
+    let sandbox = Sandbox::new();
+    let src = sources(
+        &sandbox,
+        "plain-src",
+        &[(
+            "main.c",
+            "int main(void) {\n#ifdef GREETING\n#error the flags arrived\n#endif\nreturn 0; }\n",
+        )],
+    );
+    let mut plan = plan(
+        &src,
+        "cc -o plain main.c\ntest \"$(command -v cc)\" != \"$PHASER_WRAPPER_DIR/cc\"",
+        "install -Dm755 plain $out/bin/plain",
+        json!({"env": {"NIX_CFLAGS_COMPILE": "-DGREETING=1"}}),
+    );
+    plan["phaser"] = json!({"compilerWrapper": false});
+    build(&sandbox, "plain", &plan);
+}
+
+#[test]
 fn a_missing_real_compiler_is_reported() {
     let sandbox = Sandbox::new();
     let src = sources(

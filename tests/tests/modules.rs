@@ -313,3 +313,64 @@ fn the_example_modules_satisfy_the_module_schema() {
         assert!(schemas.validate(&bad, index).is_err(), "{bad} passed");
     }
 }
+
+#[test]
+fn the_nix_library_builds_a_plan_with_the_example_modules() {
+    phaser_tests::require_tool("nix-build", "nix-bin");
+    let sandbox = Sandbox::new();
+    let store = phaser_tests::NixStore::new(sandbox.path("store"));
+    let builder = phaser_tests::phaser_for_nix(sandbox.dir.path());
+    let root = workspace_root();
+    let expr = format!(
+        r#"let
+  lib = import {root}/runtime/nix {{ phaser = {builder}; }};
+  greet = lib.package {{
+    pname = "greet"; version = "1.0";
+    src = {root}/tests/fixtures/greet-1.0;
+    outputs = [ "out" "man" ];
+    nativeBuildInputs = [ lib.modules.installShellFiles lib.modules.wrapProgram ];
+    dontConfigure = true; dontBuild = true;
+    installPhase = "runHook preInstall\ninstall -Dm755 greet $out/bin/greet\nrunHook postInstall";
+    installManPages = [ "greet.1" ];
+    installShellCompletions = [ "completions/greet.bash" {{ path = "completions/_greet"; }} ];
+    wrapPrograms."bin/greet".set.GREETING = "hello from nix";
+    passthru.greeting = "passed through";
+  }};
+in {{ inherit greet; man = greet.man; greeting = greet.greeting; }}
+"#,
+        root = root.display(),
+        builder = builder.display(),
+    );
+    let file = sandbox.path("greet.nix");
+    std::fs::write(&file, expr).unwrap();
+    let (output, paths) = store.build(&[file.as_os_str(), "-A".as_ref(), "greet".as_ref()]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let out = store.files(&paths[0]);
+    let wrapper = std::fs::read_to_string(out.join("bin/greet")).unwrap();
+    assert!(
+        wrapper.contains("export GREETING='hello from nix'"),
+        "{wrapper}"
+    );
+    assert!(
+        wrapper.contains(&format!("{}/bin/.greet-wrapped", paths[0])),
+        "{wrapper}"
+    );
+    assert!(out.join("share/zsh/site-functions/_greet").is_file());
+    // Each output is an attribute of the result, and passthru is on it.
+    let (_, man) = store.build(&[file.as_os_str(), "-A".as_ref(), "man".as_ref()]);
+    assert!(man[0].ends_with("-greet-1.0-man"), "{man:?}");
+    assert!(store
+        .files(&man[0])
+        .join("share/man/man1/greet.1.gz")
+        .is_file());
+    let greeting = store
+        .command("nix-instantiate")
+        .args(["--eval", "-A", "greeting"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&greeting.stdout).trim(),
+        "\"passed through\""
+    );
+}
