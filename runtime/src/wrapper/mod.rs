@@ -150,37 +150,33 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The next `name` on `PATH` that is not phaser's wrapper: the wrappers'
-/// directory is skipped, and so is any symlink to this very binary (a
+/// directory is skipped, and so is any file that is this very binary (a
 /// second copy of the directory must not make the wrapper run itself).
+/// One `stat` per candidate: this runs for every compiler call.
 fn find_real_tool(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let path = std::env::var_os("PATH")?;
     let own_dir = std::env::var_os(DIR_VAR).map(PathBuf::from);
-    let mut own_exe: Option<Option<PathBuf>> = None;
+    let own = std::fs::metadata("/proc/self/exe")
+        .ok()
+        .map(|m| (m.dev(), m.ino()));
     for dir in std::env::split_paths(&path) {
         if dir.as_os_str().is_empty() || own_dir.as_deref() == Some(dir.as_path()) {
             continue;
         }
         let candidate = dir.join(name);
-        let Ok(meta) = std::fs::symlink_metadata(&candidate) else {
+        let Ok(meta) = std::fs::metadata(&candidate) else {
             continue;
         };
-        if meta.file_type().is_symlink() {
-            let exe = own_exe.get_or_insert_with(|| std::env::current_exe().ok());
-            let target = std::fs::canonicalize(&candidate).ok();
-            if target.is_some() && target == *exe {
-                continue;
-            }
+        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+            continue;
         }
-        if is_executable_file(&candidate) {
-            return Some(candidate);
+        if own == Some((meta.dev(), meta.ino())) {
+            continue;
         }
+        return Some(candidate);
     }
     None
-}
-
-fn is_executable_file(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn print_debug(real: &Path, wrapped: &Wrapped, args: &[OsString]) {
