@@ -141,7 +141,7 @@ fn main() {
     let setup = Setup::new();
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
     let noop = setup.path("noop").display().to_string();
-    let mut binaries = vec![("the release phaser (dynamic, PIE)", phaser_exe())];
+    let mut binaries = vec![("the release phaser (dynamic)", phaser_exe())];
     if let Some(path) = static_phaser() {
         binaries.push(("the static phaser (Nix's builder)", path));
     }

@@ -17,6 +17,9 @@
 //! and its hooks run before the modules'. Two modules that give the same
 //! phase, or different values for the same attribute or variable, are an
 //! error naming both. `phaser schema --module` prints the JSON Schema.
+//!
+//! Modules are found after the dependencies are resolved, so a module's
+//! default attributes add no dependencies of their own.
 
 use std::path::{Path, PathBuf};
 
