@@ -99,3 +99,14 @@ fn a_hook_for_no_phase_is_refused() {
         &["phaser.hooks.preBiuld: no phase `biuld`"],
     );
 }
+
+#[test]
+fn a_phase_placed_relative_to_itself_is_refused() {
+    refused(
+        json!({"phaser": {"phases": {
+            "unpack": {"bash": "touch ran-anything"},
+            "build": {"rhai": "#{}", "after": "build"}
+        }}}),
+        &["plan.json: phaser.phases.build.after: `build` cannot be placed after itself"],
+    );
+}
