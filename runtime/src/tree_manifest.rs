@@ -22,7 +22,9 @@ struct Entry {
     kind: char,
     ino: u64,
     size: u64,
-    mtime_ns: i64,
+    /// Seconds and nanoseconds apart: nanoseconds since the epoch overflow
+    /// an i64 in 2262, and files may carry later times.
+    mtime: (i64, i64),
     mode: u32,
 }
 
@@ -41,10 +43,10 @@ impl Entry {
             kind,
             ino: meta.ino(),
             size: if kind == 'd' { 0 } else { meta.size() },
-            mtime_ns: if kind == 'd' {
-                0
+            mtime: if kind == 'd' {
+                (0, 0)
             } else {
-                meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
+                (meta.mtime(), meta.mtime_nsec())
             },
             mode: meta.permissions().mode() & 0o7777,
         }
@@ -55,9 +57,7 @@ impl Entry {
     fn same_content(&self, other: &Entry) -> bool {
         self.kind == other.kind
             && (self.kind == 'd'
-                || (self.ino == other.ino
-                    && self.size == other.size
-                    && self.mtime_ns == other.mtime_ns))
+                || (self.ino == other.ino && self.size == other.size && self.mtime == other.mtime))
     }
 }
 
@@ -237,5 +237,41 @@ mod tests {
             root.join("new.o").exists(),
             "nothing is removed when the restore is refused"
         );
+    }
+
+    /// Sets `path`'s modification time to `secs` seconds after the epoch.
+    fn set_mtime(path: &Path, secs: i64) {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        let times = [
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            },
+            libc::timespec {
+                tv_sec: secs,
+                tv_nsec: 0,
+            },
+        ];
+        // SAFETY: a valid path and two timespecs, as utimensat(2) takes.
+        let done = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) };
+        assert_eq!(done, 0, "{}", std::io::Error::last_os_error());
+    }
+
+    #[test]
+    fn times_after_2262_are_recorded_and_compared_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let file = root.join("from-the-future");
+        std::fs::write(&file, "x").unwrap();
+        // 2286 and 2317: past what nanoseconds in an i64 can hold (2262),
+        // and tar and ext4 both allow them.
+        set_mtime(&file, 10_000_000_000);
+        let manifest =
+            TreeManifest::capture(std::slice::from_ref(&root), &root.join(".phaser")).unwrap();
+        assert!(manifest.restore(&root.join(".phaser")).is_ok());
+        set_mtime(&file, 11_000_000_000);
+        let changed = manifest.restore(&root.join(".phaser")).unwrap_err();
+        assert_eq!(changed, vec![file]);
     }
 }
