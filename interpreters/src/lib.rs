@@ -42,7 +42,7 @@ pub use protocol::{Answer, Paths, PhaseInfo, PhaseInput};
 pub use script::{Language, Script, ScriptSource};
 
 #[cfg(feature = "bash")]
-pub use bash::{shell_setup, shell_variables, BashInterpreter};
+pub use bash::{answer_from_dump, shell_setup, shell_variables, BashInterpreter};
 #[cfg(feature = "exec")]
 pub use exec::ExecInterpreter;
 #[cfg(feature = "lua")]

@@ -124,17 +124,39 @@ impl Interpreter for BashInterpreter {
         let dump = std::fs::read(file("dump")).map_err(|_| {
             fail("the script ended the shell early (an `exit` in a phase body?) so its changes are unknown; use `return` instead".into())
         })?;
-        let automatic = changes::Dump::parse(&dump)
-            .map_err(&fail)?
-            .answer(input, &tracked);
-        let explicit = match std::fs::read(file("answer.json")) {
-            Ok(bytes) => {
-                Answer::from_bytes(&bytes).map_err(|m| fail(format!("$PHASER_OUTPUT: {m}")))?
-            }
-            Err(_) => Answer::default(),
-        };
-        Ok(automatic.overlay(explicit))
+        let explicit = std::fs::read(file("answer.json")).ok();
+        answer(input, &tracked, &dump, explicit.as_deref()).map_err(fail)
     }
+}
+
+/// A bash phase's answer: what the driver's variable `dump` says the
+/// script changed, overlaid with the explicit `$PHASER_OUTPUT` answer when
+/// it wrote one.
+fn answer(
+    input: &PhaseInput,
+    tracked: &[String],
+    dump: &[u8],
+    explicit: Option<&[u8]>,
+) -> Result<Answer, String> {
+    let automatic = changes::Dump::parse(dump)?.answer(input, tracked);
+    let explicit = match explicit {
+        Some(bytes) => Answer::from_bytes(bytes).map_err(|m| format!("$PHASER_OUTPUT: {m}"))?,
+        None => Answer::default(),
+    };
+    Ok(automatic.overlay(explicit))
+}
+
+/// The answer a bash phase with `input` gives when the driver dumped
+/// `dump` and the script wrote `explicit` to `$PHASER_OUTPUT`: the parsing
+/// half of [`BashInterpreter`], without running bash (the fuzz targets
+/// feed it arbitrary bytes).
+pub fn answer_from_dump(
+    input: &PhaseInput,
+    dump: &[u8],
+    explicit: Option<&[u8]>,
+) -> Result<Answer, String> {
+    let (_, tracked) = vars::declarations(input);
+    answer(input, &tracked, dump, explicit)
 }
 
 /// Makes `bytes` the whole content of `path` by writing over what is there
