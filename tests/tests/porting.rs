@@ -263,3 +263,15 @@ fn an_unpack_cmd_hook_is_refused_with_what_to_do_instead() {
     );
     assert!(err.contains("unpackPhase"), "{err}");
 }
+
+#[test]
+fn a_bash_hook_that_changes_nothing_keeps_variables_bash_cannot_name() {
+    // Nix passes such names through the environment (`env."a.b"`); bash
+    // cannot hold them as variables, so they are not the hook's to delete.
+    let b = build(json!({
+        "env": {"dotted.name": "kept", "with-dash": "kept too"},
+        "postConfigure": ":",
+        "postInstall": "printenv dotted.name with-dash > $out/seen"
+    }));
+    assert_eq!(b.read_out("seen"), "kept\nkept too\n");
+}

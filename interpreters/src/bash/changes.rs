@@ -99,7 +99,9 @@ impl Dump {
                 env.insert(name.clone(), Value::String(value.clone()));
             }
         }
-        for name in input.env.keys() {
+        // A name bash cannot hold as a variable (`a.b`, `with-dash`) never
+        // shows in the dump: missing from it is not deleted.
+        for name in input.env.keys().filter(|n| is_shell_name(n)) {
             if !self.exported.contains_key(name) && !attr_like(name) {
                 env.insert(name.clone(), Value::Null);
             }
@@ -166,6 +168,16 @@ impl Dump {
         }
         answer
     }
+}
+
+/// Whether bash can hold `name` as a variable: a letter or `_`, then
+/// letters, digits and `_`.
+fn is_shell_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A changed scalar typed like the attribute it was: `dont*`/`do*` and
