@@ -6,14 +6,13 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, ExitStatus, Stdio};
 
-use phaser_stdlib::process_group;
-
 /// How many lines of standard error an error message shows.
 pub(crate) const TAIL_LINES: usize = 12;
 
 /// `program` set up to run a phase: exactly the phase's environment (never
 /// the runner's), its working directory, and what `phaser std` inside it
-/// needs to confine writes and name the phase in its log.
+/// needs to confine writes, record its children and name the phase in its
+/// log.
 pub(crate) fn phase_command(
     program: impl AsRef<std::ffi::OsStr>,
     input: &crate::PhaseInput,
@@ -29,6 +28,9 @@ pub(crate) fn phase_command(
         )
         .env(phaser_stdlib::PHASE_VAR, invocation.label)
         .current_dir(&input.paths.cwd);
+    if let Some(record) = invocation.groups.record_file() {
+        command.env(phaser_stdlib::GROUPS_VAR, record);
+    }
     command
 }
 
@@ -39,12 +41,14 @@ pub(crate) struct Finished {
     pub stderr_tail: Vec<String>,
 }
 
-/// Runs `command` to completion. With `capture_stdout`, stdout is collected
-/// (exec's answer channel); otherwise it goes to the runner's stdout.
+/// Runs `command` (in a new group of `invocation`'s set) to completion.
+/// With `capture_stdout`, stdout is collected (exec's answer channel);
+/// otherwise it goes to the runner's stdout.
 pub(crate) fn run(
     command: &mut Command,
     stdin: Option<Vec<u8>>,
     capture_stdout: bool,
+    invocation: &crate::Invocation<'_>,
 ) -> std::io::Result<Finished> {
     command
         .stdin(if stdin.is_some() {
@@ -58,7 +62,7 @@ pub(crate) fn run(
             Stdio::inherit()
         })
         .stderr(Stdio::piped());
-    let (mut child, _group) = process_group::spawn(command)?;
+    let (mut child, _group) = invocation.groups.spawn(command)?;
 
     let feeder = match (stdin, child.stdin.take()) {
         (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {

@@ -37,7 +37,7 @@ mod lua;
 mod rhai;
 
 pub use error::{Location, PhaseError};
-pub use interpreter::{Interpreter, Interpreters, Invocation};
+pub use interpreter::{Interpreter, Interpreters, Invocation, Settings};
 pub use protocol::{Answer, Paths, PhaseInfo, PhaseInput};
 pub use script::{Language, Script, ScriptSource};
 

@@ -1,7 +1,8 @@
 //! The Lua backend (Lua 5.4 through mlua): the chunk sees `input` (also
 //! passed as `...`) and returns the answer table, or nothing.
 
-use mlua::{Lua, LuaSerdeExt, MultiValue, Table, Value as LuaValue};
+use mlua::{HookTriggers, Lua, LuaSerdeExt, MultiValue, Table, Value as LuaValue, VmState};
+use phaser_stdlib::Cancel;
 use serde_json::{Map, Value};
 
 use crate::stdlib_binding::CurrentContext;
@@ -28,12 +29,30 @@ impl LuaInterpreter {
     /// A Lua state with the `std` table (phaser's standard library) and
     /// `null` (JSON null: a value that deletes a key in an answer).
     pub fn new() -> LuaInterpreter {
+        LuaInterpreter::with_cancel(&Cancel::new())
+    }
+
+    /// A Lua state whose running chunk stops soon after `cancel` is
+    /// triggered (checked every [`CANCEL_CHECK_INSTRUCTIONS`] instructions).
+    pub fn with_cancel(cancel: &Cancel) -> LuaInterpreter {
         let lua = Lua::new();
         let current = CurrentContext::default();
         install_globals(&lua, &current).expect("creating Lua globals cannot fail on a fresh state");
+        let cancel = cancel.clone();
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(CANCEL_CHECK_INSTRUCTIONS),
+            move |_, _| match cancel.is_cancelled() {
+                true => Err(mlua::Error::RuntimeError(cancel.message())),
+                false => Ok(VmState::Continue),
+            },
+        );
         LuaInterpreter { lua, current }
     }
 }
+
+/// How often a running chunk checks for cancellation: often enough to stop
+/// a busy loop within microseconds, rarely enough to cost nothing.
+pub const CANCEL_CHECK_INSTRUCTIONS: u32 = 10_000;
 
 fn install_globals(lua: &Lua, current: &CurrentContext) -> mlua::Result<()> {
     let std = lua.create_table()?;

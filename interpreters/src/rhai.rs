@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::stdlib_binding::CurrentContext;
 use crate::{
     Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
-    ScriptSource,
+    ScriptSource, Settings,
 };
 
 /// The most positional arguments a standard-library call takes in Rhai
@@ -28,8 +28,15 @@ impl Default for RhaiInterpreter {
 }
 
 impl RhaiInterpreter {
-    /// An engine with Rhai's standard package and phaser's standard library.
+    /// An engine with Rhai's standard package and phaser's standard
+    /// library, no operation limit, never cancelled.
     pub fn new() -> RhaiInterpreter {
+        RhaiInterpreter::with_settings(&Settings::new("phaser"))
+    }
+
+    /// An engine that stops a script when `settings.cancel` is triggered or
+    /// when it takes more than `settings.rhai_max_operations` operations.
+    pub fn with_settings(settings: &Settings) -> RhaiInterpreter {
         let mut engine = Engine::new_raw();
         engine.register_global_module(StandardPackage::new().as_shared_module());
         engine.on_print(|text| println!("{text}"));
@@ -37,6 +44,15 @@ impl RhaiInterpreter {
             eprintln!("[{}] {text} ({pos:?})", source.unwrap_or("rhai"))
         });
         engine.set_max_expr_depths(256, 256);
+        if let Some(limit) = settings.rhai_max_operations {
+            engine.set_max_operations(limit);
+        }
+        let cancel = settings.cancel.clone();
+        engine.on_progress(move |_| {
+            cancel
+                .is_cancelled()
+                .then(|| Dynamic::from(cancel.message()))
+        });
         let current = CurrentContext::default();
         for function in phaser_stdlib::registry().iter() {
             register(&mut engine, function.name, &current);
@@ -163,6 +179,19 @@ fn innermost(err: EvalAltResult) -> (String, Position) {
                     Err(_) => value.to_string(),
                 };
                 return (message, position);
+            }
+            EvalAltResult::ErrorTerminated(token, pos) => {
+                let message = token
+                    .into_immutable_string()
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|_| String::from("interrupted"));
+                return (message, if position.is_none() { pos } else { position });
+            }
+            EvalAltResult::ErrorTooManyOperations(pos) => {
+                let message = String::from(
+                    "the script took more operations than the plan's `phaser.rhaiMaxOperations` allows",
+                );
+                return (message, if position.is_none() { pos } else { position });
             }
             other => {
                 if position.is_none() {

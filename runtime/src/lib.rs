@@ -31,7 +31,6 @@ mod resume;
 mod runner;
 pub mod schema;
 pub mod seeds;
-mod signals;
 pub mod split;
 mod state;
 mod tree_manifest;
@@ -45,7 +44,8 @@ pub use plan::{Placement, Plan, PlanError};
 pub use plan_digest::PlanDigest;
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
 pub use runner::{
-    outputs, phase_input, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner,
+    outputs, phase_input, plan_hash, Console, Interrupted, Observer, Range, RunFailure, RunOptions,
+    RunReport, Runner,
 };
 pub use state::{BuildState, STATE_VERSION};
 pub use tree_manifest::{Restored, TreeManifest};

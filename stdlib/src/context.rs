@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
+use crate::process_group::{ProcessGroups, GROUPS_VAR};
 use crate::{Error, Result};
 
 /// The environment variable through which a bash phase tells `phaser std`
@@ -27,13 +28,14 @@ pub enum Roots {
 ///
 /// Relative paths in arguments are resolved against [`Context::cwd`];
 /// processes get exactly [`Context::env`], never the runner's own
-/// environment.
+/// environment, and join [`Context::groups`].
 #[derive(Debug, Clone)]
 pub struct Context {
     cwd: PathBuf,
     env: BTreeMap<String, String>,
     roots: Roots,
     label: String,
+    groups: ProcessGroups,
 }
 
 impl Context {
@@ -45,11 +47,15 @@ impl Context {
             env: BTreeMap::new(),
             roots: Roots::Unrestricted,
             label: String::from("std"),
+            groups: ProcessGroups::new(),
         }
     }
 
     /// The context of a `phaser std` subprocess: the current directory and
-    /// environment, with roots from `PHASER_WRITE_ROOTS` when a phase set it.
+    /// environment, writes confined to the directories `PHASER_WRITE_ROOTS`
+    /// lists (none when it is unset: a phase that drops the variable gains
+    /// nothing), child processes recorded where `PHASER_PROCESS_GROUPS`
+    /// says, so a later `--resume` can stop them.
     pub fn from_process() -> Result<Context> {
         let cwd = std::env::current_dir()
             .map_err(|e| Error::io("reading the current directory", ".", e))?;
@@ -57,8 +63,16 @@ impl Context {
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
         let roots = match std::env::var_os(WRITE_ROOTS_VAR) {
-            Some(list) => Roots::Only(std::env::split_paths(&list).collect()),
-            None => Roots::Unrestricted,
+            Some(list) => Roots::Only(
+                std::env::split_paths(&list)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect(),
+            ),
+            None => Roots::Only(Vec::new()),
+        };
+        let groups = match std::env::var_os(GROUPS_VAR) {
+            Some(path) if !path.is_empty() => ProcessGroups::recorded_in(path),
+            _ => ProcessGroups::new(),
         };
         let label = env
             .get(PHASE_VAR)
@@ -67,7 +81,8 @@ impl Context {
         Ok(Context::new(cwd)
             .with_env(env)
             .with_roots(roots)
-            .with_label(label))
+            .with_label(label)
+            .with_groups(groups))
     }
 
     /// Replaces the environment that processes and `--subst-var` see.
@@ -88,6 +103,18 @@ impl Context {
             ),
         };
         self
+    }
+
+    /// Puts the processes functions start into `groups` (the runner's, so
+    /// stopping the build stops them).
+    pub fn with_groups(mut self, groups: ProcessGroups) -> Context {
+        self.groups = groups;
+        self
+    }
+
+    /// The process groups children started from this context join.
+    pub fn groups(&self) -> &ProcessGroups {
+        &self.groups
     }
 
     /// Names the caller (usually the phase) in log lines.

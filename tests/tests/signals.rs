@@ -106,3 +106,95 @@ fn sigterm_stops_the_whole_process_group_of_a_bash_phase() {
     assert!(!alive(background), "`sleep 1000 &` outlived the runner");
     assert_eq!(sandbox.state()["completed"], json!(["first"]));
 }
+
+/// Starts `plan`, waits for `marker` in the build directory, sends
+/// `signal`, and returns the finished run's output.
+fn interrupt_at(sandbox: &Sandbox, plan: &Path, marker: &str, signal: i32) -> std::process::Output {
+    let child = sandbox
+        .run_command(plan)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&sandbox.build_dir().join(marker), marker);
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_phase_that_tolerates_its_killed_child_is_not_recorded_as_finished() {
+    for (lang, tolerant) in [
+        (
+            "rhai",
+            json!({"rhai": "if exists(\"../slow\") { write(\"started\", \"\"); run(#{argv: [\"sleep\", \"5\"], check: false}); } #{state: #{tolerant: true}}"}),
+        ),
+        (
+            "bash",
+            json!({"bash": "if [ -e ../slow ]; then touch started; sleep 5 || true; fi"}),
+        ),
+    ] {
+        let sandbox = Sandbox::new();
+        // Slow only until the interruption, so the resumed run is quick.
+        std::fs::write(sandbox.path("slow"), "").unwrap();
+        let plan = sandbox.write_plan(&json!({
+            "phases": ["first", "tolerant", "last"],
+            "phaser": {"phases": {
+                "first": {"rhai": "#{state: #{first: true}}"},
+                "tolerant": tolerant,
+                "last": {"rhai": "#{state: #{last: true}}"}
+            }}
+        }));
+        let output = interrupt_at(&sandbox, &plan, "started", libc::SIGINT);
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{lang}: {err}");
+        assert!(
+            err.contains("stopped by SIGINT during phase `tolerant`"),
+            "{lang}: {err}"
+        );
+        assert_eq!(
+            sandbox.state()["completed"],
+            json!(["first"]),
+            "{lang}: the interrupted phase was recorded as finished"
+        );
+        // --resume runs it again, and the rest after it.
+        std::fs::remove_file(sandbox.path("slow")).unwrap();
+        let resumed = sandbox.run_command(&plan).arg("--resume").output().unwrap();
+        assert!(
+            resumed.status.success(),
+            "{lang}: {}",
+            phaser_tests::describe(&resumed)
+        );
+        assert_eq!(
+            sandbox.state()["completed"],
+            json!(["first", "tolerant", "last"])
+        );
+    }
+}
+
+#[test]
+fn a_busy_rhai_or_lua_loop_stops_on_sigterm() {
+    for (lang, busy) in [
+        (
+            "rhai",
+            json!({"rhai": "write(\"started\", \"\"); loop { }"}),
+        ),
+        (
+            "lua",
+            json!({"lua": "std.write('started', ''); while true do end"}),
+        ),
+    ] {
+        let sandbox = Sandbox::new();
+        let plan = sandbox.write_plan(&json!({
+            "phases": ["busy"],
+            "phaser": {"phases": {"busy": busy}}
+        }));
+        let output = interrupt_at(&sandbox, &plan, "started", libc::SIGTERM);
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(143), "{lang}: {err}");
+        assert!(
+            err.contains("stopped by SIGTERM during phase `busy`"),
+            "{lang}: {err}"
+        );
+        assert_eq!(sandbox.state()["completed"], json!([]), "{lang}");
+    }
+}

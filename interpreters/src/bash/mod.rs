@@ -107,7 +107,7 @@ impl Interpreter for BashInterpreter {
             .env("PHASER_ERRORS", file("errors"))
             .env("PHASER_CWD", &input.paths.cwd)
             .env("PHASER_EXE", &self.phaser_exe);
-        let finished = child::run(&mut command, None, false)
+        let finished = child::run(&mut command, None, false, invocation)
             .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?;
 
         if !finished.status.success() {
@@ -247,10 +247,12 @@ mod tests {
             },
         };
         let roots = vec![dir.path().to_path_buf()];
+        let groups = phaser_stdlib::ProcessGroups::new();
         let invocation = Invocation {
             label: "build",
             roots: &roots,
             scratch: &dir.path().join("scratch"),
+            groups: &groups,
         };
         let script = Script::inline(Language::Bash, source, "test.sh");
         BashInterpreter::new(Path::new("phaser")).run(&script, &input, &invocation)

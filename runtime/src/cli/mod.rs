@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod interrupts;
 mod nix_builder;
 mod plan_cmd;
 mod shell_cmd;
@@ -207,10 +208,19 @@ fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, ran
         Ok((plan, _)) => plan,
         Err(status) => return status,
     };
-    let mut options = RunOptions::new(out_dir);
+    let mut options = run_options(out_dir);
     options.build_dir = build_dir;
     options.range = range;
     run_plan(&plan, options)
+}
+
+/// Options for a run of this command: bash phases call this phaser for
+/// `phaser std`, and SIGINT/SIGTERM/SIGHUP stop the build.
+fn run_options(out_dir: PathBuf) -> RunOptions {
+    let mut options = RunOptions::new(out_dir);
+    options.phaser_exe = std::env::current_exe().ok();
+    options.cancel = interrupts::Interrupts::get().cancel();
+    options
 }
 
 /// Loads and resolves a plan, or prints why not and gives the exit status
@@ -231,23 +241,39 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
     let started = std::time::Instant::now();
     match runner.run() {
         Ok(report) => {
-            runner.print_table(&report.phases, report.total);
+            runner.print_table(&report.phases, report.bookkeeping, report.total);
             for (name, path) in &report.outputs {
                 eprintln!("phaser: output {name}: {path}");
             }
             0
         }
         Err(failure) => {
-            runner.print_table(&failure.phases, started.elapsed());
-            eprintln!("phaser: {failure}");
-            if let Some(dir) = &failure.build_top {
-                eprintln!(
-                    "phaser: the build directory {} keeps the state of the last finished phase; fix the problem and continue with `--build-dir {} --from PHASE`",
-                    dir.display(),
-                    dir.display()
-                );
-            }
-            1
+            runner.print_table(&failure.phases, failure.bookkeeping, started.elapsed());
+            report_failure(&failure)
         }
     }
+}
+
+/// Says why a run failed and how to continue; returns the exit status.
+fn report_failure(failure: &phaser::RunFailure) -> i32 {
+    eprintln!("phaser: {failure}");
+    if let Some(interrupted) = failure.error.downcast_ref::<phaser::Interrupted>() {
+        if let Some(dir) = &failure.build_top {
+            eprintln!(
+                "phaser: `{}` did not finish; the state of the last finished phase is in {}: continue with `--build-dir {} --resume`",
+                interrupted.phase,
+                phaser::BuildState::path(dir).display(),
+                dir.display()
+            );
+        }
+        return interrupts::Interrupts::get().exit_status();
+    }
+    if let Some(dir) = &failure.build_top {
+        eprintln!(
+            "phaser: the build directory {} keeps the state of the last finished phase; fix the problem and continue with `--build-dir {} --from PHASE`",
+            dir.display(),
+            dir.display()
+        );
+    }
+    1
 }
