@@ -107,6 +107,47 @@ fn sigterm_stops_the_whole_process_group_of_a_bash_phase() {
     assert_eq!(sandbox.state()["completed"], json!(["first"]));
 }
 
+#[test]
+fn a_background_job_does_not_hold_a_bash_or_exec_phase_open() {
+    let sandbox = Sandbox::new();
+    let plan = sandbox.write_plan(&json!({
+        "phases": ["daemon", "spawner", "after"],
+        "phaser": {"phases": {
+            "daemon": {"bash": "sleep 300 &\necho $! > daemon.pid"},
+            "spawner": {"exec": ["bash", "-c", "sleep 300 & echo $! > spawner.pid; echo '{}'"]},
+            "after": {"rhai": "#{state: #{after: true}}"}
+        }}
+    }));
+    let started = Instant::now();
+    let output = sandbox.run_command(&plan).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        phaser_tests::describe(&output)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the build waited for its background jobs"
+    );
+    let err = String::from_utf8_lossy(&output.stderr);
+    for (phase, pid_file) in [("daemon", "daemon.pid"), ("spawner", "spawner.pid")] {
+        let pid: i32 = std::fs::read_to_string(sandbox.build_dir().join(pid_file))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(!alive(pid), "the background job of `{phase}` outlived it");
+        assert!(
+            // The name is `sleep`, or `bash` if the fork has not exec'd yet.
+            err.contains(&format!(
+                "[{phase}] stopping 1 process the phase left running: {pid} ("
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(sandbox.state()["state"]["after"], json!(true));
+}
+
 /// Starts `plan`, waits for `marker` in the build directory, sends
 /// `signal`, and returns the finished run's output.
 fn interrupt_at(sandbox: &Sandbox, plan: &Path, marker: &str, signal: i32) -> std::process::Output {
