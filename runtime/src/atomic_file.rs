@@ -6,8 +6,8 @@
 //! inode allocation and an immediate flush (`auto_da_alloc`), several ms
 //! per phase on this kind of machine; so one scratch file per target,
 //! `NAME.tmp`, is kept and overwritten in place, then swapped with the
-//! target. Two processes writing the same build directory at once could
-//! mix their writes: that is not supported.
+//! target. Only one run writes a build directory at a time: the runner
+//! holds a lock on it (`.phaser/lock`).
 
 use std::io::Write;
 use std::path::Path;

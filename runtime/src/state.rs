@@ -96,8 +96,8 @@ impl BuildState {
     ///   heuristic), and creating a file allocates an inode; together
     ///   several ms per phase. So the scratch file is kept and overwritten
     ///   in place, and swapped with the state file (see `replace`). One
-    ///   scratch name means two runs writing one build directory at the
-    ///   same time could mix their writes: that was never supported.
+    ///   scratch name is enough: only one run at a time holds a build
+    ///   directory (`.phaser/lock`).
     pub fn write(&self, build_top: &Path) -> anyhow::Result<()> {
         let path = BuildState::path(build_top);
         let dir = path.parent().expect("state path has a parent");

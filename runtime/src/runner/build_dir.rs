@@ -1,6 +1,11 @@
 //! The build directory of a run: created (or a fresh one under TMPDIR),
-//! and its `.phaser/` control directory.
+//! its `.phaser/` control directory, and the lock that keeps a second run
+//! out of it while this one uses it.
 
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
@@ -9,15 +14,17 @@ use super::observer::Observer;
 use crate::plan::Plan;
 use crate::state::BuildState;
 
-/// A build directory this run uses.
+/// A build directory this run holds: until it drops, another run on the
+/// same directory is refused (two runs would delete each other's tree).
 #[derive(Debug)]
 pub(super) struct BuildDir {
     top: PathBuf,
+    _lock: File,
 }
 
 impl BuildDir {
     /// Creates `dir` (a fresh directory under TMPDIR when `None`) and its
-    /// `.phaser/`.
+    /// `.phaser/`, and takes the lock.
     pub fn open(dir: Option<&Path>, plan: &Plan) -> anyhow::Result<BuildDir> {
         let dir = match dir {
             Some(dir) => {
@@ -44,7 +51,8 @@ impl BuildDir {
             Err(_) => std::fs::create_dir(&control)
                 .with_context(|| format!("creating {}", control.display()))?,
         }
-        Ok(BuildDir { top })
+        let lock = lock(&control.join("lock"), &top)?;
+        Ok(BuildDir { top, _lock: lock })
     }
 
     /// The build directory (absolute, symlinks resolved).
@@ -92,4 +100,39 @@ impl BuildDir {
         }
         Ok(())
     }
+}
+
+/// Takes an exclusive `flock` on `path` (never through a symlink) and
+/// writes this process's id into it, for the message another run gets.
+fn lock(path: &Path, top: &Path) -> anyhow::Result<File> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // SAFETY: flock(2) on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            let holder = std::fs::read_to_string(path).unwrap_or_default();
+            let holder = holder.trim();
+            let by = if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {holder})")
+            };
+            bail!(
+                "another phaser run{by} is using the build directory {}; wait for it to finish, or give this run another --build-dir",
+                top.display()
+            );
+        }
+        return Err(error).with_context(|| format!("locking {}", path.display()));
+    }
+    file.set_len(0)?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
 }
