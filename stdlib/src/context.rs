@@ -98,7 +98,7 @@ impl Context {
             Roots::Unrestricted => Roots::Unrestricted,
             Roots::Only(list) => Roots::Only(
                 list.into_iter()
-                    .map(|root| resolve_existing_prefix(&absolute(&self.cwd, &root)))
+                    .filter_map(|root| resolve_links(&self.cwd.join(root)))
                     .collect(),
             ),
         };
@@ -161,26 +161,31 @@ impl Context {
     }
 
     /// `path` resolved and checked against the write roots: the path to
-    /// write to, or [`Error::OutsideRoots`]. Symlinks in the existing part
-    /// of the path are followed before the check, so a link that points out
-    /// of the build directory does not open a way out.
+    /// write to, or [`Error::OutsideRoots`]. The path is resolved the way
+    /// the kernel will when the write happens: every symlink followed,
+    /// a dangling one included (writing creates its target), and `..`
+    /// taken after the link before it; the result names no symlink, so a
+    /// link in the tree (an archive can plant one) opens no way out.
     pub fn writable(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
-        let path = self.resolve(path);
         let Roots::Only(roots) = &self.roots else {
-            return Ok(path);
+            return Ok(self.resolve(path));
         };
-        let real = resolve_existing_prefix(&path);
-        if roots.iter().any(|root| real.starts_with(root)) {
-            Ok(path)
-        } else {
-            Err(Error::OutsideRoots {
-                path,
-                roots: roots
+        let outside = |path: PathBuf| {
+            let roots = if roots.is_empty() {
+                format!("none: set {WRITE_ROOTS_VAR} to the directories `phaser std` may write to, e.g. {WRITE_ROOTS_VAR}=$PWD")
+            } else {
+                roots
                     .iter()
                     .map(|r| r.display().to_string())
                     .collect::<Vec<_>>()
-                    .join(", "),
-            })
+                    .join(", ")
+            };
+            Error::OutsideRoots { path, roots }
+        };
+        let joined = self.cwd.join(path.as_ref());
+        match resolve_links(&joined) {
+            Some(real) if roots.iter().any(|root| real.starts_with(root)) => Ok(real),
+            _ => Err(outside(self.resolve(path))),
         }
     }
 
@@ -215,30 +220,64 @@ fn absolute(base: &Path, path: &Path) -> PathBuf {
     out
 }
 
-/// Canonicalizes the longest existing prefix of `path` and appends the rest,
-/// so paths that do not exist yet can still be checked against the roots.
-fn resolve_existing_prefix(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return out;
+/// How many symlinks one resolution follows before giving up, as Linux
+/// does (`ELOOP`).
+const MAX_LINKS: usize = 40;
+
+/// `path` (absolute) with every symlink resolved as the kernel resolves
+/// it for a write: each existing component looked at in turn, a link
+/// replaced by its target (a dangling one too: writing through it creates
+/// the target), `..` applied to what the path really is at that point.
+/// The part that does not exist yet is appended as it is. `None` for a
+/// symlink loop.
+pub(crate) fn resolve_links(path: &Path) -> Option<PathBuf> {
+    let mut pending: std::collections::VecDeque<std::ffi::OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    let mut out = PathBuf::from("/");
+    let mut exists = true;
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if part == ".." {
+            out.pop();
+            continue;
         }
-        match (
-            existing.file_name().map(|n| n.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
+        let next = out.join(&part);
+        if !exists {
+            out = next;
+            continue;
+        }
+        match std::fs::symlink_metadata(&next) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > MAX_LINKS {
+                    return None;
+                }
+                let target = std::fs::read_link(&next).ok()?;
+                if target.is_absolute() {
+                    out = PathBuf::from("/");
+                }
+                for component in target.components().rev() {
+                    match component {
+                        Component::Normal(name) => pending.push_front(name.to_os_string()),
+                        Component::ParentDir => pending.push_front("..".into()),
+                        _ => {}
+                    }
+                }
             }
-            _ => return path.to_path_buf(),
+            Ok(_) => out = next,
+            Err(_) => {
+                exists = false;
+                out = next;
+            }
         }
     }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -253,6 +292,29 @@ mod tests {
         let err = cx.writable("../escape").unwrap_err().to_string();
         assert!(err.contains("outside the directories"), "{err}");
         assert!(cx.writable("/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn dangling_links_and_dotdot_after_a_link_resolve_as_the_kernel_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let inside = root.join("inside");
+        std::fs::create_dir_all(inside.join("sub")).unwrap();
+        let outside = root.join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::os::unix::fs::symlink(outside.join("file"), inside.join("dangling")).unwrap();
+        std::os::unix::fs::symlink(&outside, inside.join("out")).unwrap();
+        std::os::unix::fs::symlink("sub/../sub", inside.join("relative")).unwrap();
+        std::os::unix::fs::symlink("loop", inside.join("loop")).unwrap();
+        let cx = Context::new(&inside).with_roots(Roots::Only(vec![inside.clone()]));
+        assert!(cx.writable("dangling").is_err());
+        assert!(
+            cx.writable("out/../x").is_err(),
+            "`..` after a link leaves it"
+        );
+        assert!(cx.writable("loop").is_err());
+        assert_eq!(cx.writable("relative/new").unwrap(), inside.join("sub/new"));
+        assert_eq!(cx.writable("missing/../x").unwrap(), inside.join("x"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod context;
 mod error;
 mod registry;
 
+pub mod control_file;
 pub mod process_group;
 
 mod archive;

@@ -141,11 +141,18 @@ impl ProcessGroups {
         };
         use std::io::Write;
         // Never through a symlink: the file lives in the build tree.
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path);
+        let open = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(path)
+        };
+        let file = open().or_else(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => std::fs::remove_file(path).and_then(|()| open()),
+            _ => Err(e),
+        });
         if let Ok(mut file) = file {
             let _ = writeln!(file, "{pgid} {started}");
         }
@@ -230,7 +237,7 @@ pub fn kill_recorded(path: &Path) {
             signal_group(pgid, libc::SIGKILL);
         }
     }
-    let _ = std::fs::write(path, "");
+    let _ = crate::control_file::overwrite(path, b"");
 }
 
 /// A process's start time (clock ticks since boot, field 22 of

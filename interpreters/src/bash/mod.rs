@@ -62,12 +62,17 @@ impl Interpreter for BashInterpreter {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
         let io = |what: &str, e: std::io::Error| fail(format!("{what}: {e}"));
         let dir = invocation.scratch;
+        // phaser's own directory: a symlink there is not followed.
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(dir)
+                .map_err(|e| io("removing a symlink in the scratch directory's place", e))?;
+        }
         std::fs::create_dir_all(dir).map_err(|e| io("creating the scratch directory", e))?;
         let file = |name: &str| dir.join(name);
 
         let script_path = match &script.source {
             ScriptSource::Inline(text) => {
-                overwrite(&file("script.sh"), text.as_bytes())
+                phaser_stdlib::control_file::overwrite(&file("script.sh"), text.as_bytes())
                     .map_err(|e| io("writing the script", e))?;
                 file("script.sh")
             }
@@ -85,7 +90,8 @@ impl Interpreter for BashInterpreter {
             ("vars.sh", declarations.as_bytes()),
             ("prelude.sh", PRELUDE.as_bytes()),
         ] {
-            overwrite(&file(name), bytes).map_err(|e| io("writing the phase's files", e))?;
+            phaser_stdlib::control_file::overwrite(&file(name), bytes)
+                .map_err(|e| io("writing the phase's files", e))?;
         }
         for stale in ["answer.json", "dump", "errors"] {
             let _ = std::fs::remove_file(file(stale));
@@ -157,29 +163,6 @@ pub fn answer_from_dump(
 ) -> Result<Answer, String> {
     let (_, tracked) = vars::declarations(input);
     answer(input, &tracked, dump, explicit)
-}
-
-/// Makes `bytes` the whole content of `path` by writing over what is there
-/// and then cutting it to length, not by truncating it first as
-/// `std::fs::write` does: ext4 answers a truncate-to-zero followed by a
-/// write with an immediate flush of the file (its `auto_da_alloc`
-/// heuristic), which costs milliseconds per file on a busy disk, and these
-/// scratch files are rewritten for every phase.
-fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    let before = file.metadata()?.len();
-    file.write_all(bytes)?;
-    // Cut only what is left of a longer old content: a truncate to the
-    // same length still costs ext4 a pass over the file's blocks.
-    if before > bytes.len() as u64 {
-        file.set_len(bytes.len() as u64)?;
-    }
-    Ok(())
 }
 
 /// Where the driver's ERR trap saw the first failure: the script line and the command.

@@ -120,15 +120,12 @@ pub fn main(
         order = phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(" "),
     );
     let rc_path = build_dir.join(".phaser").join("shell.rc");
-    if let Err(e) = std::fs::write(&rc_path, rc) {
+    if let Err(e) = phaser::stdlib::control_file::overwrite(&rc_path, rc.as_bytes()) {
         eprintln!("phaser: writing {}: {e}", rc_path.display());
         return 1;
     }
     let mut roots = vec![build_dir.clone()];
     roots.extend(state.outputs.values().map(PathBuf::from));
-    if let Some(tmp) = state.env.get("TMPDIR") {
-        roots.push(PathBuf::from(tmp));
-    }
     let status = Command::new("bash")
         .arg("--rcfile")
         .arg(&rc_path)

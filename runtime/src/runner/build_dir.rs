@@ -52,6 +52,13 @@ impl BuildDir {
                 .with_context(|| format!("creating {}", control.display()))?,
         }
         let lock = lock(&control.join("lock"), &top)?;
+        // Scratch directories of phases live below `.phaser/tmp`: a symlink
+        // put in its place is not followed.
+        let scratch = control.join("tmp");
+        if std::fs::symlink_metadata(&scratch).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&scratch)
+                .with_context(|| format!("removing the symlink {}", scratch.display()))?;
+        }
         Ok(BuildDir { top, _lock: lock })
     }
 

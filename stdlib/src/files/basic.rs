@@ -55,12 +55,15 @@ pub fn write(
 ) -> Result<()> {
     let path = cx.writable(path)?;
     create_parent(&path)?;
+    // The checked path names no symlink; one put there since is not
+    // followed.
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)
         .append(append)
         .truncate(!append)
         .mode(0o666)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .map_err(|e| Error::io("opening for writing", &path, e))?;
     file.write_all(content)

@@ -1,0 +1,109 @@
+//! Where standard-library writes may go: the build directory (which is
+//! also the build's temporary directory, as under Nix) and the outputs.
+//! Symlinks are followed the way the kernel follows them before the check,
+//! dangling ones and `..` after a link included; nothing in the plan
+//! widens the roots; phaser's own files are never written through a link.
+
+use phaser_tests::{describe, Sandbox};
+use serde_json::{json, Value};
+
+/// A plan of `phases` (name, body) in order.
+fn plan(phases: &[(&str, Value)]) -> Value {
+    let names: Vec<&str> = phases.iter().map(|(n, _)| *n).collect();
+    let bodies: serde_json::Map<String, Value> = phases
+        .iter()
+        .map(|(n, b)| (n.to_string(), b.clone()))
+        .collect();
+    json!({"phases": names, "phaser": {"phases": bodies}})
+}
+
+/// The outcome of every write a Rhai body attempted: `ok` or the error.
+const ATTEMPTS: &str = r#"
+let results = #{};
+for attempt in ATTEMPTS {
+    let outcome = "ok";
+    try { call(attempt[1]); } catch (e) { outcome = `${e}`; }
+    results[attempt[0]] = outcome;
+}
+#{state: #{results: results}}
+"#;
+
+#[test]
+fn a_dangling_symlink_out_of_the_build_is_not_written_through() {
+    let sandbox = Sandbox::new();
+    let outside = sandbox.path("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let target = outside.join("file");
+    let setup = format!(
+        "ln -s {} link\nln -s {} dirlink\necho src > src",
+        target.display(),
+        outside.display()
+    );
+    let rhai = ATTEMPTS.replace(
+        "ATTEMPTS",
+        r#"[
+            ["write", || write("link", "x")],
+            ["touch", || touch("link")],
+            ["copy", || copy("src", "link")],
+            ["install", || install("src", "link")],
+            ["substitute", || substitute("src", "link", [])],
+            ["mkdir", || mkdir("dirlink/../escaped-dir")],
+            ["dotdot", || write("dirlink/../escaped", "x")]
+        ]"#,
+    );
+    let output = sandbox.run(
+        &plan(&[
+            ("setup", json!({"bash": setup})),
+            ("rhai", json!({"rhai": rhai})),
+            ("lua", json!({"lua": "local ok, e = pcall(std.write, 'link', 'x'); return {state = {lua = tostring(e)}}"})),
+            ("bash", json!({"bash": "phaser std touch link 2> touch.err || true\nphaser std write link x 2> write.err || true"})),
+        ]),
+        &[],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    let state = sandbox.state();
+    for (attempt, outcome) in state["state"]["results"].as_object().unwrap() {
+        let outcome = outcome.as_str().unwrap();
+        assert!(
+            outcome.contains("refusing to write"),
+            "rhai {attempt}: {outcome}"
+        );
+    }
+    assert!(
+        state["state"]["lua"]
+            .as_str()
+            .unwrap()
+            .contains("refusing to write"),
+        "{}",
+        state["state"]["lua"]
+    );
+    for file in ["touch.err", "write.err"] {
+        let err = std::fs::read_to_string(sandbox.build_dir().join(file)).unwrap();
+        assert!(err.contains("refusing to write"), "bash {file}: {err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
+    assert!(left.is_empty(), "something was written outside: {left:?}");
+    assert!(!sandbox.path("escaped").exists() && !sandbox.path("escaped-dir").exists());
+}
+
+#[test]
+fn a_link_planted_in_phasers_own_directory_is_not_followed() {
+    let sandbox = Sandbox::new();
+    let victim = sandbox.path("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let plant = format!(
+        "for f in state.json.tmp states.json.tmp groups; do rm -f .phaser/$f; ln -s {} .phaser/$f; done",
+        victim.display()
+    );
+    let output = sandbox.run(
+        &plan(&[
+            ("plant", json!({"bash": plant})),
+            ("next", json!({"bash": "sleep 0 & wait"})),
+            ("last", json!({"rhai": "#{state: #{last: true}}"})),
+        ]),
+        &[],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(sandbox.state()["state"]["last"], json!(true));
+}
