@@ -9,14 +9,16 @@ use serde_json::Value;
 pub const DEFAULT_SOURCE_DATE_EPOCH: &str = "315532800";
 
 /// The environment of the first phase: `PATH` (the plan's `env.PATH`, else
-/// the caller's), `HOME=/homeless-shelter`, `TMPDIR`, `NIX_BUILD_CORES`,
-/// `NIX_BUILD_TOP`, `TZ=UTC`, `SOURCE_DATE_EPOCH`, every output by name, and
-/// the plan's `env` attribute. Nothing else of the caller's leaks in.
+/// the caller's), `HOME=/homeless-shelter`, `NIX_BUILD_CORES`, `TZ=UTC`,
+/// `SOURCE_DATE_EPOCH`, every output by name, the plan's `env` attribute,
+/// and, as Nix sets them whatever the derivation says, `NIX_BUILD_TOP` and
+/// `TMPDIR`, `TMP`, `TEMP`, `TEMPDIR`, all the build directory: the build's
+/// temporary files stay in it, never in a shared `/tmp`. Nothing else of the
+/// caller's leaks in.
 pub fn initial_env(
     attrs: &serde_json::Map<String, Value>,
     outputs: &BTreeMap<String, String>,
     build_top: &Path,
-    tmpdir: &Path,
 ) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let caller = |name: &str| std::env::var(name).ok();
@@ -25,11 +27,7 @@ pub fn initial_env(
         caller("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
     );
     env.insert("HOME".into(), "/homeless-shelter".into());
-    for name in ["TMPDIR", "TMP", "TEMP", "TEMPDIR"] {
-        env.insert(name.into(), tmpdir.display().to_string());
-    }
     env.insert("NIX_BUILD_CORES".into(), build_cores().to_string());
-    env.insert("NIX_BUILD_TOP".into(), build_top.display().to_string());
     env.insert("TZ".into(), "UTC".into());
     env.insert("SOURCE_DATE_EPOCH".into(), DEFAULT_SOURCE_DATE_EPOCH.into());
 
@@ -45,6 +43,10 @@ pub fn initial_env(
                 env.insert(name.clone(), text.to_string());
             }
         }
+    }
+    let top = build_top.display().to_string();
+    for name in ["NIX_BUILD_TOP", "TMPDIR", "TMP", "TEMP", "TEMPDIR"] {
+        env.insert(name.into(), top.clone());
     }
     // stdenv passes SHELL=$SHELL to make and sets CONFIG_SHELL for configure;
     // bash is looked up on the PATH phases get (the plan's, under Nix),

@@ -4,7 +4,7 @@
 //! dangling ones and `..` after a link included; nothing in the plan
 //! widens the roots; phaser's own files are never written through a link.
 
-use phaser_tests::{describe, Sandbox};
+use phaser_tests::{describe, phaser, stderr, Sandbox};
 use serde_json::{json, Value};
 
 /// A plan of `phases` (name, body) in order.
@@ -106,4 +106,82 @@ fn a_link_planted_in_phasers_own_directory_is_not_followed() {
     assert!(output.status.success(), "{}", describe(&output));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert_eq!(sandbox.state()["state"]["last"], json!(true));
+}
+
+#[test]
+fn the_build_directory_is_the_builds_temporary_directory() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.run(
+        &plan(&[(
+            "tmp",
+            json!({"bash": "printf '%s\\n' \"$TMPDIR\" \"$TMP\" \"$TEMP\" \"$TEMPDIR\" \"$NIX_BUILD_TOP\" > tmpdirs"}),
+        )]),
+        &[],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    let top = sandbox
+        .build_dir()
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string();
+    let seen = std::fs::read_to_string(sandbox.build_dir().join("tmpdirs")).unwrap();
+    assert_eq!(seen, format!("{top}\n{top}\n{top}\n{top}\n{top}\n"));
+}
+
+#[test]
+fn the_shared_tmp_and_a_plans_tmpdir_are_not_write_roots() {
+    let sandbox = Sandbox::new();
+    let outside = sandbox.path("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let shared_tmp = std::env::temp_dir().join(format!("phaser-escape-{}", std::process::id()));
+    let mut plan = plan(&[(
+        "escape",
+        json!({"rhai": ATTEMPTS.replace("ATTEMPTS", &format!(
+            "[[\"tmp\", || write(\"{}\", \"x\")], [\"planTmpdir\", || write(\"{}\", \"x\")]]",
+            shared_tmp.display(),
+            outside.join("x").display()
+        ))}),
+    )]);
+    plan["env"] = json!({"TMPDIR": outside});
+    let output = sandbox.run(&plan, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let results = &sandbox.state()["state"]["results"];
+    for attempt in ["tmp", "planTmpdir"] {
+        let outcome = results[attempt].as_str().unwrap();
+        assert!(
+            outcome.contains("refusing to write"),
+            "{attempt}: {outcome}"
+        );
+    }
+    assert!(!shared_tmp.exists() && !outside.join("x").exists());
+}
+
+#[test]
+fn phaser_std_without_write_roots_writes_nowhere() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path("note");
+    let unset = phaser()
+        .args(["std", "write"])
+        .arg(&file)
+        .arg("x")
+        .env_remove("PHASER_WRITE_ROOTS")
+        .output()
+        .unwrap();
+    assert_eq!(unset.status.code(), Some(1), "{}", describe(&unset));
+    assert!(
+        stderr(&unset).contains("PHASER_WRITE_ROOTS"),
+        "{}",
+        stderr(&unset)
+    );
+    assert!(!file.exists());
+    let set = phaser()
+        .args(["std", "write"])
+        .arg(&file)
+        .arg("x")
+        .env("PHASER_WRITE_ROOTS", sandbox.dir.path())
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{}", describe(&set));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }

@@ -296,10 +296,7 @@ impl<'p> Runner<'p> {
             std::fs::create_dir_all(&out_dir)
                 .with_context(|| format!("creating {}", out_dir.display()))?;
         }
-        let tmpdir = std::env::var_os("TMPDIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp"));
-        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top, &tmpdir);
+        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top);
         let mut attrs = self.plan.attrs.clone();
         attrs.remove("phaser");
         Ok(BuildState {
