@@ -110,3 +110,32 @@ fn a_phase_placed_relative_to_itself_is_refused() {
         &["plan.json: phaser.phases.build.after: `build` cannot be placed after itself"],
     );
 }
+
+#[test]
+fn output_names_that_are_not_identifiers_are_refused_and_nothing_outside_is_touched() {
+    let sandbox = Sandbox::new();
+    let victim = sandbox.path("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("keep"), "precious").unwrap();
+    let plan = json!({
+        "outputs": ["out", "../victim"],
+        "phases": ["first"],
+        "phaser": {"phases": {"first": {"bash": "touch ran-anything"}}}
+    });
+    // Twice: the second run of a plan starts over and removes the outputs
+    // of the first.
+    for _ in 0..2 {
+        let output = sandbox.run(&plan, &[]);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains("plan.json: outputs[1]: `../victim` is not an output name"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(victim.join("keep")).unwrap(),
+        "precious"
+    );
+    assert!(!sandbox.build_dir().join("ran-anything").exists());
+}

@@ -70,6 +70,9 @@ pub(super) fn check(file: &str, attrs: &Map<String, Value>) -> Result<(), PlanEr
                         .is_some_and(|m| m.values().all(Value::is_string))
             }
         };
+        if ok && matches!(kind, Kind::Outputs) {
+            check_outputs(file, value)?;
+        }
         if !ok {
             let expected = match kind {
                 Kind::Text => "a string",
@@ -83,6 +86,53 @@ pub(super) fn check(file: &str, attrs: &Map<String, Value>) -> Result<(), PlanEr
         }
     }
     Ok(())
+}
+
+/// Output names become file names under `--out-dir` and shell variables
+/// (`$dev`): identifiers only, so none reaches outside (`../victim`). Paths
+/// given for them (Nix's object form) are absolute.
+fn check_outputs(file: &str, value: &Value) -> Result<(), PlanError> {
+    let bad_name = |at: String, name: &str| {
+        PlanError::at(
+            file,
+            at,
+            format!("`{name}` is not an output name: use letters, digits and `_`, starting with a letter or `_` (e.g. `out`, `dev`)"),
+        )
+    };
+    match value {
+        Value::Array(names) => {
+            for (i, name) in names.iter().filter_map(Value::as_str).enumerate() {
+                if !is_identifier(name) {
+                    return Err(bad_name(format!("outputs[{i}]"), name));
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (name, path) in map {
+                if !is_identifier(name) {
+                    return Err(bad_name(format!("outputs.{name}"), name));
+                }
+                if !path.as_str().is_some_and(|p| p.starts_with('/')) {
+                    return Err(PlanError::at(
+                        file,
+                        format!("outputs.{name}"),
+                        "must be an absolute path",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn strings(value: &Value) -> bool {

@@ -98,11 +98,18 @@ impl BuildDir {
             };
             removed.with_context(|| format!("removing {}", path.display()))?;
         }
-        let out_dir = std::path::absolute(out_dir)?;
-        for output in previous.outputs.values().map(PathBuf::from) {
-            if output.starts_with(&out_dir) && output.exists() {
-                std::fs::remove_dir_all(&output)
-                    .with_context(|| format!("removing {}", output.display()))?;
+        // Where the outputs really are, not how their paths read: a name
+        // with `..` or a symlink must not take the removal elsewhere.
+        let Ok(out_dir) = std::path::absolute(out_dir).and_then(|d| d.canonicalize()) else {
+            return Ok(());
+        };
+        for output in previous.outputs.values() {
+            let Ok(real) = Path::new(output).canonicalize() else {
+                continue;
+            };
+            if real.parent() == Some(out_dir.as_path()) && real.is_dir() {
+                std::fs::remove_dir_all(&real)
+                    .with_context(|| format!("removing {}", real.display()))?;
             }
         }
         Ok(())
