@@ -268,3 +268,28 @@ fn os_exit_in_a_lua_phase_fails_the_phase_instead_of_ending_phaser() {
     assert!(err.contains("os.exit is not available in a phase"), "{err}");
     assert_eq!(sandbox.state()["completed"], json!([]));
 }
+
+/// A plan can bound how much work a Rhai script does: a runaway loop then
+/// fails its phase instead of running forever.
+#[test]
+fn rhai_operations_are_bounded_by_the_plan() {
+    let sandbox = Sandbox::new();
+    let plan = json!({"phases": ["p1"], "phaser": {
+        "rhaiMaxOperations": 100000,
+        "phases": {"p1": {"rhai": "let n = 0;\nloop { n += 1; }"}}
+    }});
+    let output = sandbox.run(&plan, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("more operations than the plan's `phaser.rhaiMaxOperations` allows"),
+        "{err}"
+    );
+    let bad = sandbox.run(&json!({"phaser": {"rhaiMaxOperations": "lots"}}), &[]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert!(
+        stderr(&bad).contains("phaser.rhaiMaxOperations: must be a positive whole number"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -74,6 +74,9 @@ pub struct Plan {
     /// `phaser.seeds`: the seed manifest checked before the first phase
     /// (see [`crate::seeds`]).
     pub seeds: Option<PathBuf>,
+    /// `phaser.rhaiMaxOperations`: the most operations one Rhai script may
+    /// take (none: no limit).
+    pub rhai_max_operations: Option<u64>,
     /// Relative paths in the plan are relative to this directory.
     pub dir: PathBuf,
     /// The plan's file name, for messages.
@@ -83,7 +86,13 @@ pub struct Plan {
 }
 
 /// Keys allowed under `phaser`.
-const PHASER_KEYS: &[&str] = &["phases", "hooks", "writeRoots", "seeds"];
+const PHASER_KEYS: &[&str] = &[
+    "phases",
+    "hooks",
+    "writeRoots",
+    "seeds",
+    "rhaiMaxOperations",
+];
 
 impl Plan {
     /// Reads and validates a plan file.
@@ -134,6 +143,7 @@ impl Plan {
             hooks: Vec::new(),
             write_roots: Vec::new(),
             seeds: None,
+            rhai_max_operations: None,
             dir: dir.to_path_buf(),
             file: file.to_string(),
             source: value,
@@ -240,6 +250,16 @@ impl Plan {
                 )
             })?;
             self.seeds = Some(self.dir.join(path));
+        }
+        if let Some(limit) = phaser.get("rhaiMaxOperations") {
+            let limit = limit.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                PlanError::at(
+                    &file,
+                    "phaser.rhaiMaxOperations",
+                    "must be a positive whole number (the most operations one Rhai script may take)",
+                )
+            })?;
+            self.rhai_max_operations = Some(limit);
         }
         Ok(())
     }

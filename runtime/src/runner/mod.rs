@@ -167,6 +167,7 @@ impl<'p> Runner<'p> {
                 .unwrap_or_else(|| PathBuf::from("phaser")),
         );
         settings.cancel = options.cancel.clone();
+        settings.rhai_max_operations = plan.rhai_max_operations;
         Runner {
             plan,
             options,
