@@ -34,6 +34,7 @@ pub mod seeds;
 pub mod split;
 mod state;
 mod tree_manifest;
+mod tree_watch;
 
 pub use boundaries::Boundaries;
 pub use default_phases::source as standard_phase_source;
@@ -48,7 +49,7 @@ pub use runner::{
     RunReport, Runner,
 };
 pub use state::{BuildState, STATE_VERSION};
-pub use tree_manifest::{Restored, TreeManifest};
+pub use tree_manifest::{Restored, TreeManifest, TreeRef};
 
 pub use phaser_interpreters as interpreters;
 pub use phaser_stdlib as stdlib;

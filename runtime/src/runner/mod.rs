@@ -310,7 +310,7 @@ impl<'p> Runner<'p> {
             outputs,
             cwd: build_top.to_path_buf(),
             plan_digest: Default::default(),
-            tree: Default::default(),
+            tree: None,
         })
     }
 }
