@@ -1,6 +1,8 @@
-//! Where a run starts: a fresh state, the state a `--from`/`--only` phase
-//! follows, or, for `--resume`, the last finished phase with the tree put
-//! back the way that phase left it.
+//! Where a run starts: a fresh state; for `--from`/`--only` a phase, the
+//! state the phase before it left, on the tree as it is now (a fix made by
+//! hand in the build directory stays); for `--resume`, the last finished
+//! phase with the tree put back exactly the way that phase left it (after
+//! a crash or a kill).
 
 use std::path::Path;
 
@@ -71,7 +73,8 @@ pub(crate) fn start(
     }
 }
 
-/// `--from`/`--only` phase `i`: the state kept after the phase before it.
+/// `--from`/`--only` phase `i`: the state kept after the phase before it,
+/// and the tree left as it is.
 fn from_phase(
     phases: &[ResolvedPhase],
     i: usize,
@@ -97,7 +100,7 @@ fn from_phase(
     let saved = BuildState::read(build_top)?.filter(|s| s.completed.last() == Some(before));
     let state = match boundaries.get(j, before)? {
         Some(state) => state,
-        None if saved.is_some() => saved.clone().expect("checked above"),
+        None if saved.is_some() => saved.expect("checked above"),
         None => bail!(
             "{} has no state after `{before}`: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {before}`)",
             build_top.display(),
@@ -105,21 +108,6 @@ fn from_phase(
             build_top.display()
         ),
     };
-    // Re-running the phase that follows the saved state: put back what a
-    // failed or killed attempt left, when that can be done exactly.
-    let tree = saved.as_ref().and_then(|s| s.tree);
-    if let Some(manifest) = tree.and_then(|t| TreeManifest::read(build_top, t).ok()) {
-        if !manifest.is_empty() {
-            if let Err(changed) = manifest.restore(&build_top.join(".phaser")) {
-                eprintln!(
-                    "phaser: note: the tree is as the last attempt at `{}` left it ({} file(s) it changed cannot be put back, e.g. {})",
-                    phases[i].name,
-                    changed.len(),
-                    changed[0].display()
-                );
-            }
-        }
-    }
     Ok(Start {
         first: i,
         last,

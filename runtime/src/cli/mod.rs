@@ -268,11 +268,15 @@ fn report_failure(failure: &phaser::RunFailure) -> i32 {
         }
         return interrupts::Interrupts::get().exit_status();
     }
-    if let Some(dir) = &failure.build_top {
+    let failed = failure
+        .phases
+        .last()
+        .filter(|row| row.outcome == phaser::Outcome::Failed);
+    if let (Some(dir), Some(failed)) = (&failure.build_top, failed) {
+        let dir = dir.display();
+        let phase = &failed.name;
         eprintln!(
-            "phaser: the build directory {} keeps the state of the last finished phase; fix the problem and continue with `--build-dir {} --from PHASE`",
-            dir.display(),
-            dir.display()
+            "phaser: {dir} keeps the state of the last finished phase: fix the problem (in the plan, or by hand in {dir}) and continue with `--build-dir {dir} --from {phase}`: it runs `{phase}` again on the tree as it is. (After a crash or a kill, `--build-dir {dir} --resume` puts the tree back exactly where the last finished phase left it first.)"
         );
     }
     1
