@@ -161,31 +161,41 @@ impl Context {
     }
 
     /// `path` resolved and checked against the write roots: the path to
-    /// write to, or [`Error::OutsideRoots`]. The path is resolved the way
-    /// the kernel will when the write happens: every symlink followed,
-    /// a dangling one included (writing creates its target), and `..`
-    /// taken after the link before it; the result names no symlink, so a
-    /// link in the tree (an archive can plant one) opens no way out.
+    /// write to (made absolute, `.` and `..` folded), or
+    /// [`Error::OutsideRoots`]. The check follows the path the way the
+    /// kernel will when the write happens: every symlink, a dangling one
+    /// included (writing creates its target), and `..` taken after the link
+    /// before it; so a link in the tree (an archive can plant one) opens no
+    /// way out. A function that replaces an entry rather than writing
+    /// through it (`copy` onto a symlink) gets the entry's own path.
     pub fn writable(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
-        let Roots::Only(roots) = &self.roots else {
-            return Ok(self.resolve(path));
-        };
-        let outside = |path: PathBuf| {
-            let roots = if roots.is_empty() {
-                format!("none: set {WRITE_ROOTS_VAR} to the directories `phaser std` may write to, e.g. {WRITE_ROOTS_VAR}=$PWD")
-            } else {
-                roots
-                    .iter()
-                    .map(|r| r.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            Error::OutsideRoots { path, roots }
-        };
+        self.writable_target(&path)?;
+        Ok(self.resolve(path))
+    }
+
+    /// Like [`Context::writable`], but the path returned is where the write
+    /// lands, every symlink resolved: open it with `O_NOFOLLOW`, and a link
+    /// put there after the check is refused instead of followed.
+    pub fn writable_target(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
         let joined = self.cwd.join(path.as_ref());
-        match resolve_links(&joined) {
+        let real = resolve_links(&joined);
+        let Roots::Only(roots) = &self.roots else {
+            return Ok(real.unwrap_or_else(|| self.resolve(path)));
+        };
+        match real {
             Some(real) if roots.iter().any(|root| real.starts_with(root)) => Ok(real),
-            _ => Err(outside(self.resolve(path))),
+            _ => Err(Error::OutsideRoots {
+                path: self.resolve(path),
+                roots: if roots.is_empty() {
+                    format!("none: set {WRITE_ROOTS_VAR} to the directories `phaser std` may write to, e.g. {WRITE_ROOTS_VAR}=$PWD")
+                } else {
+                    roots
+                        .iter()
+                        .map(|r| r.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            }),
         }
     }
 
@@ -313,7 +323,10 @@ mod tests {
             "`..` after a link leaves it"
         );
         assert!(cx.writable("loop").is_err());
-        assert_eq!(cx.writable("relative/new").unwrap(), inside.join("sub/new"));
+        assert_eq!(
+            cx.writable_target("relative/new").unwrap(),
+            inside.join("sub/new")
+        );
         assert_eq!(cx.writable("missing/../x").unwrap(), inside.join("x"));
     }
 

@@ -53,7 +53,7 @@ pub fn write(
     append: bool,
     mode: Option<&Mode>,
 ) -> Result<()> {
-    let path = cx.writable(path)?;
+    let path = cx.writable_target(path)?;
     create_parent(&path)?;
     // The checked path names no symlink; one put there since is not
     // followed.

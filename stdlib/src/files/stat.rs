@@ -96,7 +96,7 @@ fn newest_mtime(cx: &Context, a: NewestArgs) -> Result<Value> {
 /// Sets a file's modification time: to `mtime` (seconds since the epoch),
 /// to `reference`'s, or to now; creates a missing file like `touch`.
 fn touch(cx: &Context, a: TouchArgs) -> Result<Value> {
-    let path = cx.writable(&a.path)?;
+    let path = cx.writable_target(&a.path)?;
     let time = match (a.mtime, &a.reference) {
         (Some(_), Some(_)) => {
             return Err(Error::msg("touch: give `mtime` or `reference`, not both"))
