@@ -5,7 +5,8 @@
 //! Each target feeds arbitrary bytes to one of phaser's input parsers and
 //! checks what must hold for any input, beyond "no panic":
 //!
-//! - [`plan`]: a plan that loads resolves, and its phases have unique names;
+//! - [`plan`]: a plan that loads resolves, its phases have unique names,
+//!   and the check before a run agrees on the order;
 //! - [`merge_patch`]: applying a JSON Merge Patch twice is applying it once;
 //! - [`archive`]: unpacking writes nothing outside the destination;
 //! - [`patch`]: a patch that fails changes nothing;
@@ -31,7 +32,8 @@ pub const TARGETS: [(&str, Target); 5] = [
     ("bash_answer", bash_answer),
 ];
 
-/// A plan as JSON: loading and resolving its order.
+/// A plan as JSON: loading, resolving its order, and the check before a
+/// run (bodies compiled, `bash -n`, input files).
 pub fn plan(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
@@ -40,6 +42,13 @@ pub fn plan(data: &[u8]) {
         return;
     };
     let phases = phaser::resolve_order(&plan).expect("a plan that loads resolves");
+    if let Ok(checked) = phaser::check(&plan) {
+        assert_eq!(
+            checked.len(),
+            phases.len(),
+            "the check resolved another order"
+        );
+    }
     let mut names: Vec<&str> = phases.iter().map(|p| p.name.as_str()).collect();
     names.sort_unstable();
     let count = names.len();

@@ -60,6 +60,13 @@ pub trait Interpreter {
         input: &PhaseInput,
         invocation: &Invocation<'_>,
     ) -> Result<Answer, PhaseError>;
+
+    /// Checks `scripts` without running them: their syntax, where the
+    /// language has one to check before running. One result per script,
+    /// in order; an error says what is wrong and where (`line N: ...`).
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        scripts.iter().map(|_| Ok(())).collect()
+    }
 }
 
 /// One backend per language, created on first use (a Lua state or Rhai
@@ -122,6 +129,15 @@ impl Interpreters {
     /// Whether this build has the backend for `language`.
     pub fn has(&self, language: Language) -> bool {
         self.get(language).is_ok()
+    }
+
+    /// Checks `scripts` (all in `language`) without running them; a
+    /// backend this build lacks is an error for each.
+    pub fn check(&self, language: Language, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        match self.get(language) {
+            Ok(backend) => backend.check(scripts),
+            Err(missing) => scripts.iter().map(|_| Err(missing.clone())).collect(),
+        }
     }
 
     /// Runs `script` with the backend for its language.

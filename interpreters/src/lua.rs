@@ -155,6 +155,43 @@ impl Interpreter for LuaInterpreter {
             .map_err(|e| fail(format!("bad answer: {}", root_message(&e))))?;
         Answer::from_value(json).map_err(|m| fail(format!("bad answer: {m}")))
     }
+
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        let lua = Lua::new_with(StdLib::NONE, LuaOptions::default());
+        scripts
+            .iter()
+            .map(|script| match (&lua, &script.source) {
+                (_, ScriptSource::Argv(_)) => {
+                    Err("a Lua body is source text or a file, not an argv".into())
+                }
+                (Ok(lua), _) => LuaInterpreter::load_only(lua, script),
+                (Err(e), _) => Err(format!("cannot create a Lua state: {e}")),
+            })
+            .collect()
+    }
+}
+
+impl LuaInterpreter {
+    /// Whether `script` loads (compiles), without running it.
+    fn load_only(lua: &Lua, script: &Script) -> Result<(), String> {
+        let text = script
+            .text()
+            .map_err(|e| format!("cannot read {}: {e}", script.name))?;
+        match lua
+            .load(text)
+            .set_name(format!("={}", script.name))
+            .into_function()
+        {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let (message, location) = split_location(&script.name, &root_message(&err));
+                Err(match location {
+                    Some(at) => format!("{}: {message}", at.line_column()),
+                    None => message,
+                })
+            }
+        }
+    }
 }
 
 /// `std.NAME(...)`: a single table splits into positional (array part) and

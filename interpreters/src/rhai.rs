@@ -60,6 +60,14 @@ impl RhaiInterpreter {
         RhaiInterpreter { engine, current }
     }
 
+    /// The scope every script runs in: `input` and `NULL`.
+    fn scope(input: Dynamic) -> Scope<'static> {
+        let mut scope = Scope::new();
+        scope.push_constant("input", input);
+        scope.push_constant("NULL", Dynamic::UNIT);
+        scope
+    }
+
     fn compile(
         &self,
         script: &Script,
@@ -95,9 +103,7 @@ impl Interpreter for RhaiInterpreter {
             ));
         }
         let input_value = rhai::serde::to_dynamic(input).map_err(|e| fail(e.to_string()))?;
-        let mut scope = Scope::new();
-        scope.push_constant("input", input_value);
-        scope.push_constant("NULL", Dynamic::UNIT);
+        let mut scope = RhaiInterpreter::scope(input_value);
         let ast = self
             .compile(script, &scope)
             .map_err(|(message, location)| fail(format!("syntax error: {message}")).at(location))?;
@@ -114,6 +120,20 @@ impl Interpreter for RhaiInterpreter {
         }
         let json: Value = rhai::serde::from_dynamic(&value).map_err(|e| fail(e.to_string()))?;
         Answer::from_value(json).map_err(|m| fail(format!("bad answer: {m}")))
+    }
+
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        let scope = RhaiInterpreter::scope(Dynamic::UNIT);
+        scripts
+            .iter()
+            .map(|script| match self.compile(script, &scope) {
+                Ok(_) => Ok(()),
+                Err((message, Some(at))) => {
+                    Err(format!("{}: syntax error: {message}", at.line_column()))
+                }
+                Err((message, None)) => Err(format!("syntax error: {message}")),
+            })
+            .collect()
     }
 }
 

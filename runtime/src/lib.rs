@@ -18,6 +18,7 @@
 
 mod atomic_file;
 mod boundaries;
+pub mod check;
 mod default_phases;
 mod env;
 pub mod handoff;
@@ -37,11 +38,12 @@ mod tree_manifest;
 mod tree_watch;
 
 pub use boundaries::Boundaries;
+pub use check::check;
 pub use default_phases::source as standard_phase_source;
 pub use env::{build_cores, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
-pub use plan::{Placement, Plan, PlanError};
+pub use plan::{Placement, Plan, PlanError, PlanErrors};
 pub use plan_digest::PlanDigest;
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
 pub use runner::{

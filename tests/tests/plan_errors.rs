@@ -139,3 +139,43 @@ fn output_names_that_are_not_identifiers_are_refused_and_nothing_outside_is_touc
     );
     assert!(!sandbox.build_dir().join("ran-anything").exists());
 }
+
+/// A syntax error in a late phase, a wrong attribute and a missing source
+/// are all reported before the first phase runs, each with its JSON path.
+#[test]
+fn every_problem_is_reported_at_once_before_anything_runs() {
+    let bodies = json!({
+        "first": {"bash": "touch ran-anything"},
+        "second": {"rhai": "let x = ;"},
+        "third": {"lua": "return {"},
+        "fourth": {"bash": "if true; then\n  echo\n"}
+    });
+    let hooks = json!({"preSecond": {"bash": "for x in; do"}});
+    let structural = json!({
+        "phases": ["first", "second", "third", "fourth"],
+        "configureFlags": 3,
+        "configureStyle": "scons",
+        "outputs": ["out", "my-dev"],
+        "src": "missing-1.0.tar.gz",
+        "phaser": {"phases": bodies.clone(), "hooks": hooks.clone()}
+    });
+    let syntax_only = json!({
+        "phases": ["first", "second", "third", "fourth"],
+        "phaser": {"phases": bodies, "hooks": hooks}
+    });
+    let body_problems = [
+        "plan.json: phaser.phases.second.rhai: line 1:9: syntax error",
+        "plan.json: phaser.phases.third.lua: line 1: ",
+        "plan.json: phaser.phases.fourth.bash: line 3: syntax error: unexpected end of file",
+        "plan.json: phaser.hooks.preSecond.bash: line 2: syntax error",
+    ];
+    refused(syntax_only, &body_problems);
+    let mut all = vec![
+        "plan.json: configureFlags: must be a list of strings",
+        "plan.json: configureStyle: `scons` is not a configure style: use autotools, cmake, meson",
+        "plan.json: outputs[1]: `my-dev` is not an output name",
+        "missing-1.0.tar.gz does not exist",
+    ];
+    all.extend(body_problems);
+    refused(structural, &all);
+}

@@ -133,6 +133,70 @@ impl Interpreter for BashInterpreter {
         let explicit = std::fs::read(file("answer.json")).ok();
         answer(input, &tracked, &dump, explicit.as_deref()).map_err(fail)
     }
+
+    /// `bash -n` on each script, all of them side by side.
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        let started: Vec<Result<std::process::Child, String>> = scripts
+            .iter()
+            .map(|script| {
+                let mut command = std::process::Command::new(&self.bash);
+                command.env_clear().args(["--noprofile", "--norc", "-n"]);
+                match &script.source {
+                    ScriptSource::Inline(text) => command.arg("-c").arg(text).arg(&script.name),
+                    ScriptSource::File(path) => command.arg(path),
+                    ScriptSource::Argv(_) => {
+                        return Err("a bash body is source text or a file, not an argv".into())
+                    }
+                };
+                command
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("could not start {}: {e}", self.bash.display()))
+            })
+            .collect();
+        started
+            .into_iter()
+            .zip(scripts)
+            .map(|(child, script)| {
+                let output = child?
+                    .wait_with_output()
+                    .map_err(|e| format!("waiting for bash -n: {e}"))?;
+                if output.status.success() {
+                    return Ok(());
+                }
+                Err(syntax_errors(
+                    &String::from_utf8_lossy(&output.stderr),
+                    script,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// `bash -n`'s complaints without its prefixes (`NAME: -c: ` or `FILE: `),
+/// on one line.
+fn syntax_errors(stderr: &str, script: &Script) -> String {
+    let prefixes = [
+        format!("{}: -c: ", script.name),
+        format!("{}: ", script.name),
+    ];
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(|line| {
+            prefixes
+                .iter()
+                .find_map(|p| line.strip_prefix(p.as_str()))
+                .unwrap_or(line)
+        })
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        String::from("bash -n found a syntax error")
+    } else {
+        lines.join("; ")
+    }
 }
 
 /// A bash phase's answer: what the driver's variable `dump` says the

@@ -226,13 +226,18 @@ fn run_options(out_dir: PathBuf) -> RunOptions {
 /// Loads and resolves a plan, or prints why not and gives the exit status
 /// (2: the plan is wrong, nothing ran).
 fn load_plan(path: &std::path::Path) -> Result<(Plan, Vec<phaser::ResolvedPhase>), i32> {
-    let report = |e: phaser::PlanError| {
-        eprintln!("phaser: {e}");
-        2
-    };
-    let plan = Plan::load(path).map_err(report)?;
-    let phases = phaser::resolve_order(&plan).map_err(report)?;
+    let plan = phaser::check::load(path).map_err(|e| report_plan_errors(&e))?;
+    let phases = phaser::resolve_order(&plan).map_err(|e| report_plan_errors(&e.into()))?;
     Ok((plan, phases))
+}
+
+/// Prints every problem of a plan, one per line; the exit status 2 says
+/// the plan is wrong and nothing ran.
+fn report_plan_errors(errors: &phaser::PlanErrors) -> i32 {
+    for problem in errors.iter() {
+        eprintln!("phaser: {problem}");
+    }
+    2
 }
 
 /// Runs a loaded plan, prints the closing table, and returns the exit status.
@@ -248,6 +253,10 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
             0
         }
         Err(failure) => {
+            if failure.phases.is_empty() && failure.build_top.is_none() {
+                // Nothing started (a plan error): no table to show.
+                return report_failure(&failure);
+            }
             runner.print_table(&failure.phases, failure.bookkeeping, started.elapsed());
             report_failure(&failure)
         }
@@ -256,6 +265,9 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
 
 /// Says why a run failed and how to continue; returns the exit status.
 fn report_failure(failure: &phaser::RunFailure) -> i32 {
+    if let Some(errors) = failure.error.downcast_ref::<phaser::PlanErrors>() {
+        return report_plan_errors(errors);
+    }
     eprintln!("phaser: {failure}");
     if let Some(interrupted) = failure.error.downcast_ref::<phaser::Interrupted>() {
         if let Some(dir) = &failure.build_top {

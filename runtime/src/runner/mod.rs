@@ -23,7 +23,7 @@ use phaser_stdlib::{Cancel, ProcessGroups};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::order::{self, ResolvedPhase};
+use crate::order::ResolvedPhase;
 use crate::plan::Plan;
 use crate::report::PhaseReport;
 use crate::state::{BuildState, STATE_VERSION};
@@ -111,7 +111,8 @@ pub struct RunReport {
 #[derive(Debug)]
 pub struct RunFailure {
     /// The error: a [`phaser_interpreters::PhaseError`] for a failing
-    /// phase, [`Interrupted`] for a cancelled run.
+    /// phase, [`Interrupted`] for a cancelled run, [`crate::PlanErrors`]
+    /// for a plan [`crate::check()`] found wrong (nothing ran).
     pub error: anyhow::Error,
     /// The phases considered so far, the failed one last.
     pub phases: Vec<PhaseReport>,
@@ -206,8 +207,9 @@ impl<'p> Runner<'p> {
     }
 
     fn run_phases(&self, progress: &mut Progress) -> anyhow::Result<Build> {
+        // Before anything runs: every problem of the plan, at once.
+        let phases = crate::check::check_with(self.plan, &self.interpreters)?;
         self.verify_seeds()?;
-        let phases = order::resolve(self.plan)?;
         let (mut build, first, last) = self.open(&phases, progress)?;
         let _watch = self.options.cancel.watch(&build.groups);
         for (index, phase) in phases.iter().enumerate().take(last + 1).skip(first) {
