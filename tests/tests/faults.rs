@@ -10,9 +10,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use phaser_tests::{describe, stderr, workspace_root, Sandbox};
+use phaser_tests::{describe, plan_of as plan, stderr, wait_for_file, workspace_root, Sandbox};
 use serde_json::{json, Value};
 
 /// A mount the test made, undone when it drops.
@@ -68,14 +67,16 @@ impl Drop for Mount {
     }
 }
 
-/// A plan of `phases` (name, body) in order.
-fn plan(phases: &[(&str, Value)]) -> Value {
-    let names: Vec<&str> = phases.iter().map(|(n, _)| *n).collect();
-    let bodies: serde_json::Map<String, Value> = phases
-        .iter()
-        .map(|(n, b)| (n.to_string(), b.clone()))
-        .collect();
-    json!({"phases": names, "phaser": {"phases": bodies}})
+/// Starts `plan` and waits until its phase has written `waiting` in the
+/// build directory.
+fn start_and_wait(sandbox: &Sandbox, plan: &Value) -> std::process::Child {
+    let child = sandbox
+        .run_command(&sandbox.write_plan(plan))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&sandbox.build_dir().join("waiting"));
+    child
 }
 
 fn completed(sandbox: &Sandbox) -> Value {
@@ -218,17 +219,7 @@ fn a_file_removed_by_another_process_mid_phase_is_a_clear_error() {
         ),
     ]);
     std::fs::write(sandbox.path("race"), "").unwrap();
-    let child = sandbox
-        .run_command(&sandbox.write_plan(&plan))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let waiting = sandbox.build_dir().join("waiting");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !waiting.exists() {
-        assert!(Instant::now() < deadline, "the phase never got going");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = start_and_wait(&sandbox, &plan);
     std::fs::remove_file(sandbox.build_dir().join("data/config.txt")).unwrap();
     std::fs::write(sandbox.build_dir().join("removed"), "").unwrap();
     let output = child.wait_with_output().unwrap();
@@ -264,17 +255,7 @@ fn phasers_own_directory_made_read_only_keeps_the_last_state() {
         ),
     ]);
     std::fs::write(sandbox.path("lock"), "").unwrap();
-    let child = sandbox
-        .run_command(&sandbox.write_plan(&plan))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let waiting = sandbox.build_dir().join("waiting");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !waiting.exists() {
-        assert!(Instant::now() < deadline, "the phase never got going");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = start_and_wait(&sandbox, &plan);
     let state_before = std::fs::read(sandbox.build_dir().join(".phaser/state.json")).unwrap();
     let read_only = Mount::read_only(&sandbox.build_dir().join(".phaser"));
     std::fs::write(sandbox.path("locked"), "").unwrap();

@@ -4,18 +4,8 @@
 //! dangling ones and `..` after a link included; nothing in the plan
 //! widens the roots; phaser's own files are never written through a link.
 
-use phaser_tests::{describe, phaser, stderr, Sandbox};
-use serde_json::{json, Value};
-
-/// A plan of `phases` (name, body) in order.
-fn plan(phases: &[(&str, Value)]) -> Value {
-    let names: Vec<&str> = phases.iter().map(|(n, _)| *n).collect();
-    let bodies: serde_json::Map<String, Value> = phases
-        .iter()
-        .map(|(n, b)| (n.to_string(), b.clone()))
-        .collect();
-    json!({"phases": names, "phaser": {"phases": bodies}})
-}
+use phaser_tests::{describe, phaser, plan_of as plan, stderr, Sandbox};
+use serde_json::json;
 
 /// The outcome of every write a Rhai body attempted: `ok` or the error.
 const ATTEMPTS: &str = r#"
