@@ -2,11 +2,10 @@
 //! share nothing that changes, and a second run on a build directory in
 //! use is refused instead of deleting the first one's tree.
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use phaser_tests::{describe, phaser, stderr, workspace_root, Sandbox};
+use phaser_tests::{describe, phaser, stderr, wait_for_file, workspace_root, Sandbox};
 use serde_json::{json, Value};
 
 #[test]
@@ -49,18 +48,6 @@ fn twenty_builds_at_once_in_separate_build_directories() {
     }
 }
 
-fn wait_for(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !path.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "{} never appeared",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The output of `child`, which must end within `limit` (else it is
 /// killed and the test fails).
 fn finished_within(mut child: std::process::Child, limit: Duration) -> std::process::Output {
@@ -87,7 +74,7 @@ fn a_second_run_on_a_build_directory_in_use_is_refused() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for(&sandbox.build_dir().join("started"));
+    wait_for_file(&sandbox.build_dir().join("started"));
     let second = finished_within(
         sandbox
             .run_command(&plan)
