@@ -81,6 +81,12 @@ impl<'a> Stage<'a> {
 
     /// Records the new state of `name`; checks now that it may be written.
     pub(crate) fn set(&mut self, name: &[u8], state: Option<Contents>) -> Result<()> {
+        if name.contains(&0) {
+            return Err(Error::msg(format!(
+                "refusing to patch `{}`: a file name cannot hold a NUL byte",
+                String::from_utf8_lossy(name).replace('\0', "\\0")
+            )));
+        }
         let path = self.cx.writable(self.path(name))?;
         self.inside(name, &path)?;
         self.changes.insert(name.to_vec(), state);
@@ -108,12 +114,22 @@ impl<'a> Stage<'a> {
                 }
             }
         }
-        for (temporary, path) in &written {
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)
-                    .map_err(|e| Error::io("creating directory", parent, e))?;
+        for (i, (temporary, path)) in written.iter().enumerate() {
+            let moved = match path.parent() {
+                Some(parent) => fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("creating directory", parent, e)),
+                None => Ok(()),
             }
-            fs::rename(temporary, path).map_err(|e| Error::io("replacing", path, e))?;
+            .and_then(|()| {
+                fs::rename(temporary, path).map_err(|e| Error::io("replacing", path, e))
+            });
+            if let Err(e) = moved {
+                // No temporary file is left behind in the tree.
+                for (temporary, _) in &written[i..] {
+                    let _ = fs::remove_file(temporary);
+                }
+                return Err(e);
+            }
         }
         Ok(())
     }
