@@ -162,6 +162,19 @@ pub fn wait_for_file(path: &Path) {
     }
 }
 
+/// Whether process `pid` is still running (a zombie has exited).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
 /// stdout and stderr of a run, for assertion messages.
 pub fn describe(output: &Output) -> String {
     format!(

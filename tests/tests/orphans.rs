@@ -9,21 +9,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use phaser_tests::{describe, wait_for_file, Sandbox};
+use phaser_tests::{alive, describe, wait_for_file, Sandbox};
 use serde_json::json;
-
-fn alive(pid: i32) -> bool {
-    // A zombie has exited; only a process still running counts.
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .trim_start()
-            .starts_with('Z'),
-        Err(_) => false,
-    }
-}
 
 #[test]
 fn resume_stops_what_phaser_std_started_in_a_killed_build() {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use phaser_tests::Sandbox;
+use phaser_tests::{alive, Sandbox};
 use serde_json::json;
 
 fn wait_for(path: &Path, what: &str) {
@@ -13,19 +13,6 @@ fn wait_for(path: &Path, what: &str) {
     while !path.exists() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn alive(pid: i32) -> bool {
-    // A zombie has exited; only a process still running counts.
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .trim_start()
-            .starts_with('Z'),
-        Err(_) => false,
     }
 }
 
