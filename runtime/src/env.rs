@@ -80,7 +80,7 @@ pub fn build_cores() -> usize {
 }
 
 /// The first `name` on `path` that is a file.
-fn find_on_path(path: &str, name: &str) -> Option<String> {
+pub(crate) fn find_on_path(path: &str, name: &str) -> Option<String> {
     std::env::split_paths(path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())

@@ -89,3 +89,34 @@ fn the_embedding_program_cancels_a_run_through_its_token() {
     let state = phaser::BuildState::read(&build).unwrap().unwrap();
     assert_eq!(state.completed, ["first"]);
 }
+
+/// An embedding program is not phaser: bash phases find `phaser std` on
+/// their PATH (or where `RunOptions::phaser_exe` says), never by running
+/// the embedding program itself.
+#[test]
+fn bash_phases_of_an_embedded_run_call_the_phaser_on_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_phaser"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let plan = Plan::from_value(
+        json!({
+            "phases": ["std"],
+            "env": {"PATH": format!("{bin_dir}:/usr/bin:/bin")},
+            "phaser": {"phases": {"std": {"bash": "exe=$(basename \"$PHASER_EXE\")\nif [ \"$exe\" = phaser ]; then \"$PHASER_EXE\" std write from-std ok; fi\necho \"{\\\"state\\\": {\\\"exe\\\": \\\"$exe\\\"}}\" > \"$PHASER_OUTPUT\""}}}
+        }),
+        dir.path(),
+        "embedded.json",
+    )
+    .unwrap();
+    let mut options = RunOptions::new(dir.path().join("out"));
+    options.build_dir = Some(dir.path().join("build"));
+    let report = Runner::new(&plan, options).run().unwrap();
+    assert_eq!(report.state.state["exe"], json!("phaser"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("build/from-std")).unwrap(),
+        "ok"
+    );
+}

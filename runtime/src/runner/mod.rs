@@ -66,8 +66,9 @@ pub struct RunOptions {
     /// Which phases.
     pub range: Range,
     /// The `phaser` binary bash phases call for `phaser std`; `None`: the
-    /// `phaser` found on PATH (a program embedding the runtime is not
-    /// phaser, so its own executable would be wrong).
+    /// `phaser` found on the plan's `env.PATH`, else the caller's PATH (a
+    /// program embedding the runtime is not phaser, so its own executable
+    /// would be wrong).
     pub phaser_exe: Option<PathBuf>,
     /// Stops the build when triggered (phaser's CLI does on SIGINT and
     /// SIGTERM): running children are terminated and the run ends with an
@@ -161,12 +162,14 @@ impl<'p> Runner<'p> {
     /// A runner for `plan` that reports to the console (and to Nix when
     /// `NIX_LOG_FD` is set).
     pub fn new(plan: &'p Plan, options: RunOptions) -> Runner<'p> {
-        let mut settings = Settings::new(
-            options
-                .phaser_exe
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("phaser")),
-        );
+        let phaser_exe = options
+            .phaser_exe
+            .clone()
+            .or_else(|| phaser_on_path(plan))
+            .unwrap_or_else(|| {
+                PathBuf::from("/nonexistent/phaser (none on PATH: set RunOptions::phaser_exe)")
+            });
+        let mut settings = Settings::new(phaser_exe);
         settings.cancel = options.cancel.clone();
         settings.rhai_max_operations = plan.rhai_max_operations;
         Runner {
@@ -325,6 +328,23 @@ impl Build {
         self.state.completed.push(name.to_string());
         self.bookkeeping.record(index, name, &mut self.state)
     }
+}
+
+/// The `phaser` bash phases call when the options name none: the first on
+/// the plan's `env.PATH`, else on the caller's PATH (absolute, since bash
+/// phases call it as `$PHASER_EXE`).
+fn phaser_on_path(plan: &Plan) -> Option<PathBuf> {
+    let plan_path = plan
+        .attrs
+        .get("env")
+        .and_then(|env| env.get("PATH"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    plan_path
+        .into_iter()
+        .chain(std::env::var("PATH").ok())
+        .find_map(|path| crate::env::find_on_path(&path, "phaser"))
+        .map(|found| std::path::absolute(&found).unwrap_or_else(|_| PathBuf::from(found)))
 }
 
 /// Output paths: the plan's `outputs` object as given (Nix), or each name
