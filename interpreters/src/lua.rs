@@ -95,15 +95,26 @@ fn restrict_os_and_io(lua: &Lua) -> mlua::Result<()> {
     Ok(())
 }
 
+/// `std` and `null`. A function of `std` is made the first time the phase
+/// uses it (a fresh state for every phase must stay cheap: making all of
+/// them each time cost more than the rest of the state).
 fn install_globals(lua: &Lua, current: &CurrentContext) -> mlua::Result<()> {
     let std = lua.create_table()?;
-    for function in phaser_stdlib::registry().iter() {
+    let current = current.clone();
+    let make = lua.create_function(move |lua, (table, name): (Table, String)| {
+        let Ok(function) = phaser_stdlib::registry().get(&name) else {
+            return Ok(LuaValue::Nil);
+        };
         let name = function.name;
         let current = current.clone();
         let f =
             lua.create_function(move |lua, args: MultiValue| call(lua, &current, name, args))?;
-        std.set(name, f)?;
-    }
+        table.raw_set(name, f.clone())?;
+        Ok(LuaValue::Function(f))
+    })?;
+    let meta = lua.create_table()?;
+    meta.set("__index", make)?;
+    std.set_metatable(Some(meta));
     lua.globals().set("std", std)?;
     lua.globals().set("null", lua.null())?;
     Ok(())

@@ -117,6 +117,8 @@ struct Shared {
     fd: OwnedFd,
     skip: PathBuf,
     stop: AtomicBool,
+    /// Written to when the watch drops, so the thread wakes at once.
+    wake: (OwnedFd, OwnedFd),
     state: Mutex<WatchState>,
 }
 
@@ -142,11 +144,20 @@ impl Watch {
         if fd < 0 {
             return None;
         }
+        // SAFETY: a descriptor inotify_init1 just gave us.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut pipe = [0; 2];
+        // SAFETY: pipe2 fills two descriptors we then own.
+        if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+            return None;
+        }
+        // SAFETY: the two descriptors pipe2 just gave us.
+        let wake = unsafe { (OwnedFd::from_raw_fd(pipe[0]), OwnedFd::from_raw_fd(pipe[1])) };
         let shared = Arc::new(Shared {
-            // SAFETY: a descriptor inotify_init1 just gave us.
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fd,
             skip: skip.to_path_buf(),
             stop: AtomicBool::new(false),
+            wake,
             state: Mutex::new(WatchState {
                 manifest: TreeManifest::with_roots(roots),
                 dirs: HashMap::new(),
@@ -174,6 +185,10 @@ impl Watch {
 impl Drop for Watch {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        // SAFETY: one byte from a buffer we own into our pipe.
+        unsafe {
+            libc::write(self.shared.wake.1.as_raw_fd(), [1u8].as_ptr().cast(), 1);
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -189,13 +204,16 @@ impl Shared {
     /// paths when the tree is quiet or many have piled up.
     fn follow_until_stopped(&self) {
         while !self.stop.load(Ordering::SeqCst) {
-            let mut poll = libc::pollfd {
-                fd: self.fd.as_raw_fd(),
+            let mut polls = [self.fd.as_raw_fd(), self.wake.0.as_raw_fd()].map(|fd| libc::pollfd {
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            let ready = unsafe { libc::poll(&mut poll, 1, QUIET_MS) };
+            });
+            // SAFETY: two valid pollfds.
+            let ready = unsafe { libc::poll(polls.as_mut_ptr(), 2, QUIET_MS) };
+            if self.stop.load(Ordering::SeqCst) {
+                return;
+            }
             let mut state = self.lock();
             if ready > 0 {
                 self.drain(&mut state);
