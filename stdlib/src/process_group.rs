@@ -268,6 +268,22 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Writes `bytes` to a child's input pipe from the calling thread, which
+/// must be one of its own: SIGPIPE is blocked there first, so a child that
+/// exits without reading gives an error here (ignored by callers) rather
+/// than the signal, whose default action (phaser's CLI restores it so that
+/// `phaser std ... | head` ends quietly) would end the whole build.
+pub fn feed_child(pipe: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    // SAFETY: changes only this thread's signal mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    pipe.write_all(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,18 +329,3 @@ mod tests {
     }
 }
 
-/// Writes `bytes` to a child's input pipe from the calling thread, which
-/// must be one of its own: SIGPIPE is blocked there first, so a child that
-/// exits without reading gives an error here (ignored by callers) rather
-/// than the signal, whose default action (phaser's CLI restores it so that
-/// `phaser std ... | head` ends quietly) would end the whole build.
-pub fn feed_child(pipe: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
-    // SAFETY: changes only this thread's signal mask.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGPIPE);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
-    pipe.write_all(bytes)
-}
