@@ -1,19 +1,34 @@
 //! Running a phase's subprocess: its own process group, stdin fed from a
 //! thread, stdout captured or passed through, stderr passed through while
 //! its last lines are kept for the error message.
+//!
+//! The phase is over when its process is, as in stdenv, where a phase
+//! returns when its script returns: whatever it left running in its
+//! process group (`sleep 30 &`, a test server a check phase started) is
+//! stopped then and named in the log, rather than holding the phase open
+//! through the pipes it inherited.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use phaser_stdlib::process_group;
 
 /// How many lines of standard error an error message shows.
 pub(crate) const TAIL_LINES: usize = 12;
 
+/// How long the phase's output pipes may stay open after its process group
+/// is gone: only a process that left the group (a daemon calling `setsid`)
+/// can still hold them, and the build does not wait for it.
+const PIPE_GRACE: Duration = Duration::from_secs(1);
+
 /// `program` set up to run a phase: exactly the phase's environment (never
 /// the runner's), its working directory, and what `phaser std` inside it
-/// needs to confine writes and name the phase in its log.
+/// needs to confine writes, record its children and name the phase in its
+/// log.
 pub(crate) fn phase_command(
     program: impl AsRef<std::ffi::OsStr>,
     input: &crate::PhaseInput,
@@ -29,6 +44,9 @@ pub(crate) fn phase_command(
         )
         .env(phaser_stdlib::PHASE_VAR, invocation.label)
         .current_dir(&input.paths.cwd);
+    if let Some(record) = invocation.groups.record_file() {
+        command.env(phaser_stdlib::GROUPS_VAR, record);
+    }
     command
 }
 
@@ -39,12 +57,14 @@ pub(crate) struct Finished {
     pub stderr_tail: Vec<String>,
 }
 
-/// Runs `command` to completion. With `capture_stdout`, stdout is collected
-/// (exec's answer channel); otherwise it goes to the runner's stdout.
+/// Runs `command` (in a new group of `invocation`'s set) to completion.
+/// With `capture_stdout`, stdout is collected (exec's answer channel);
+/// otherwise it goes to the runner's stdout.
 pub(crate) fn run(
     command: &mut Command,
     stdin: Option<Vec<u8>>,
     capture_stdout: bool,
+    invocation: &crate::Invocation<'_>,
 ) -> std::io::Result<Finished> {
     command
         .stdin(if stdin.is_some() {
@@ -58,43 +78,55 @@ pub(crate) fn run(
             Stdio::inherit()
         })
         .stderr(Stdio::piped());
-    let (mut child, _group) = process_group::spawn(command)?;
+    let (mut child, group) = invocation.groups.spawn(command)?;
 
     let feeder = match (stdin, child.stdin.take()) {
         (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {
             // A child that does not read its input closes the pipe: not an error.
-            let _ = pipe.write_all(&bytes);
+            let _ = process_group::feed_child(&mut pipe, &bytes);
         })),
         _ => None,
     };
+    let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL_LINES)));
     let stderr = child.stderr.take().map(|pipe| {
-        std::thread::spawn(move || {
-            let mut tail = VecDeque::with_capacity(TAIL_LINES);
-            let mut reader = BufReader::new(pipe);
-            let mut line = Vec::new();
-            let mut out = std::io::stderr();
-            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                let _ = out.write_all(&line);
-                if tail.len() == TAIL_LINES {
-                    tail.pop_front();
+        let tail = tail.clone();
+        reader(move || pass_stderr_through(pipe, &tail))
+    });
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let stdout_reader = child.stdout.take().map(|mut pipe| {
+        let stdout = stdout.clone();
+        reader(move || {
+            let mut chunk = [0u8; 64 * 1024];
+            while let Ok(n) = pipe.read(&mut chunk) {
+                if n == 0 {
+                    break;
                 }
-                tail.push_back(String::from_utf8_lossy(&line).trim_end().to_string());
-                line.clear();
+                lock(&stdout).extend_from_slice(&chunk[..n]);
             }
-            Vec::from(tail)
         })
     });
-    let mut stdout = Vec::new();
-    if let Some(mut pipe) = child.stdout.take() {
-        pipe.read_to_end(&mut stdout)?;
-    }
+
     let status = child.wait()?;
+    stop_what_is_left(group, invocation.label);
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
-    let stderr_tail = stderr
-        .map(|t| t.join().unwrap_or_default())
-        .unwrap_or_default();
+    let held: Vec<&str> = [(stdout_reader, "stdout"), (stderr, "stderr")]
+        .into_iter()
+        .filter_map(|(reader, name)| {
+            let done = reader?.recv_timeout(PIPE_GRACE).is_ok();
+            (!done).then_some(name)
+        })
+        .collect();
+    if !held.is_empty() {
+        eprintln!(
+            "[{}] a process that left the phase's process group still holds its {} open; not waiting for it",
+            invocation.label,
+            held.join(" and ")
+        );
+    }
+    let stdout = std::mem::take(&mut *lock(&stdout));
+    let stderr_tail = Vec::from(std::mem::take(&mut *lock(&tail)));
     Ok(Finished {
         status,
         stdout,
@@ -107,6 +139,61 @@ pub(crate) fn run(
 pub(crate) fn shell_status(status: ExitStatus) -> Option<i32> {
     use std::os::unix::process::ExitStatusExt;
     status.code().or_else(|| status.signal().map(|s| 128 + s))
+}
+
+/// Stops whatever the phase's process left running in its group (dropping
+/// the guard kills the group), saying what it was.
+fn stop_what_is_left(group: process_group::GroupGuard, label: &str) {
+    let left = process_group::members(group.pgid());
+    if !left.is_empty() {
+        let names: Vec<String> = left
+            .iter()
+            .map(|(pid, name)| format!("{pid} ({name})"))
+            .collect();
+        let count = match left.len() {
+            1 => String::from("1 process"),
+            n => format!("{n} processes"),
+        };
+        eprintln!(
+            "[{label}] stopping {count} the phase left running: {}",
+            names.join(", ")
+        );
+    }
+    drop(group);
+}
+
+/// Runs `read` on a thread of its own; the receiver gets a message when it
+/// is done, so the caller can stop waiting for a pipe someone else holds.
+fn reader(read: impl FnOnce() + Send + 'static) -> mpsc::Receiver<()> {
+    let (done, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        read();
+        let _ = done.send(());
+    });
+    receiver
+}
+
+/// Copies the child's stderr to ours line by line, keeping the last
+/// [`TAIL_LINES`] for the error message.
+fn pass_stderr_through(pipe: impl Read, tail: &Mutex<VecDeque<String>>) {
+    let mut reader = BufReader::new(pipe);
+    let mut line = Vec::new();
+    let mut out = std::io::stderr();
+    while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+        let _ = out.write_all(&line);
+        let mut tail = lock(tail);
+        if tail.len() == TAIL_LINES {
+            tail.pop_front();
+        }
+        tail.push_back(String::from_utf8_lossy(&line).trim_end().to_string());
+        line.clear();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// "exited with status 2" or "was killed by signal 9 (SIGKILL)".

@@ -15,6 +15,16 @@ pub struct Location {
     pub column: Option<u32>,
 }
 
+impl Location {
+    /// `line N` or `line N:C`, for messages that name the script already.
+    pub fn line_column(&self) -> String {
+        match self.column {
+            Some(column) => format!("line {}:{column}", self.line),
+            None => format!("line {}", self.line),
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)?;

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use phaser_stdlib::{Cancel, ProcessGroups};
+
 use crate::{Answer, Language, PhaseError, PhaseInput, Script};
 
 /// What a backend needs besides the protocol input.
@@ -14,6 +16,32 @@ pub struct Invocation<'a> {
     /// A private directory for this run's temporary files (bash writes its
     /// input, answer and variable files there).
     pub scratch: &'a Path,
+    /// The process groups the phase's child processes join (the runner's:
+    /// stopping the build stops them).
+    pub groups: &'a ProcessGroups,
+}
+
+/// How a runner's backends are set up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The `phaser` binary bash phases call for `phaser std`.
+    pub phaser_exe: PathBuf,
+    /// Stops the running script: Rhai and Lua check it as they go (child
+    /// processes are stopped through their [`ProcessGroups`]).
+    pub cancel: Cancel,
+    /// The most operations one Rhai script may take (`None`: no limit).
+    pub rhai_max_operations: Option<u64>,
+}
+
+impl Settings {
+    /// Bash phases call `phaser_exe`; nothing cancels, no limits.
+    pub fn new(phaser_exe: impl Into<PathBuf>) -> Settings {
+        Settings {
+            phaser_exe: phaser_exe.into(),
+            cancel: Cancel::new(),
+            rhai_max_operations: None,
+        }
+    }
 }
 
 /// Runs one script with one input and returns its answer.
@@ -32,12 +60,19 @@ pub trait Interpreter {
         input: &PhaseInput,
         invocation: &Invocation<'_>,
     ) -> Result<Answer, PhaseError>;
+
+    /// Checks `scripts` without running them: their syntax, where the
+    /// language has one to check before running. One result per script,
+    /// in order; an error says what is wrong and where (`line N: ...`).
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        scripts.iter().map(|_| Ok(())).collect()
+    }
 }
 
 /// One backend per language, created on first use (a Lua state or Rhai
 /// engine costs something to build, and a plan may not use it).
 pub struct Interpreters {
-    phaser_exe: PathBuf,
+    settings: Settings,
     #[cfg(feature = "rhai")]
     rhai: std::cell::OnceCell<crate::RhaiInterpreter>,
     #[cfg(feature = "lua")]
@@ -49,11 +84,10 @@ pub struct Interpreters {
 }
 
 impl Interpreters {
-    /// The backends this build of phaser has. `phaser_exe` is the `phaser`
-    /// binary bash phases call for `phaser std`.
-    pub fn new(phaser_exe: impl Into<PathBuf>) -> Interpreters {
+    /// The backends this build of phaser has, set up with `settings`.
+    pub fn new(settings: Settings) -> Interpreters {
         Interpreters {
-            phaser_exe: phaser_exe.into(),
+            settings,
             #[cfg(feature = "rhai")]
             rhai: std::cell::OnceCell::new(),
             #[cfg(feature = "lua")]
@@ -74,13 +108,17 @@ impl Interpreters {
         };
         match language {
             #[cfg(feature = "rhai")]
-            Language::Rhai => Ok(self.rhai.get_or_init(crate::RhaiInterpreter::new)),
+            Language::Rhai => Ok(self
+                .rhai
+                .get_or_init(|| crate::RhaiInterpreter::with_settings(&self.settings))),
             #[cfg(feature = "lua")]
-            Language::Lua => Ok(self.lua.get_or_init(crate::LuaInterpreter::new)),
+            Language::Lua => Ok(self
+                .lua
+                .get_or_init(|| crate::LuaInterpreter::with_cancel(&self.settings.cancel))),
             #[cfg(feature = "bash")]
             Language::Bash => Ok(self
                 .bash
-                .get_or_init(|| crate::BashInterpreter::new(&self.phaser_exe))),
+                .get_or_init(|| crate::BashInterpreter::new(&self.settings.phaser_exe))),
             #[cfg(feature = "exec")]
             Language::Exec => Ok(&self.exec),
             #[allow(unreachable_patterns)]
@@ -91,6 +129,15 @@ impl Interpreters {
     /// Whether this build has the backend for `language`.
     pub fn has(&self, language: Language) -> bool {
         self.get(language).is_ok()
+    }
+
+    /// Checks `scripts` (all in `language`) without running them; a
+    /// backend this build lacks is an error for each.
+    pub fn check(&self, language: Language, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        match self.get(language) {
+            Ok(backend) => backend.check(scripts),
+            Err(missing) => scripts.iter().map(|_| Err(missing.clone())).collect(),
+        }
     }
 
     /// Runs `script` with the backend for its language.

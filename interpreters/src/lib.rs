@@ -39,12 +39,12 @@ mod rhai;
 
 pub use attrs_sh::structured_attrs_shell;
 pub use error::{Location, PhaseError};
-pub use interpreter::{Interpreter, Interpreters, Invocation};
+pub use interpreter::{Interpreter, Interpreters, Invocation, Settings};
 pub use protocol::{Answer, Paths, PhaseInfo, PhaseInput};
 pub use script::{Language, Script, ScriptSource};
 
 #[cfg(feature = "bash")]
-pub use bash::{shell_setup, shell_variables, BashInterpreter};
+pub use bash::{answer_from_dump, shell_setup, shell_variables, BashInterpreter};
 #[cfg(feature = "exec")]
 pub use exec::ExecInterpreter;
 #[cfg(feature = "lua")]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::stdlib_binding::CurrentContext;
 use crate::{
     Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
-    ScriptSource,
+    ScriptSource, Settings,
 };
 
 /// The most positional arguments a standard-library call takes in Rhai
@@ -28,8 +28,15 @@ impl Default for RhaiInterpreter {
 }
 
 impl RhaiInterpreter {
-    /// An engine with Rhai's standard package and phaser's standard library.
+    /// An engine with Rhai's standard package and phaser's standard
+    /// library, no operation limit, never cancelled.
     pub fn new() -> RhaiInterpreter {
+        RhaiInterpreter::with_settings(&Settings::new("phaser"))
+    }
+
+    /// An engine that stops a script when `settings.cancel` is triggered or
+    /// when it takes more than `settings.rhai_max_operations` operations.
+    pub fn with_settings(settings: &Settings) -> RhaiInterpreter {
         let mut engine = Engine::new_raw();
         engine.register_global_module(StandardPackage::new().as_shared_module());
         engine.on_print(|text| println!("{text}"));
@@ -37,11 +44,28 @@ impl RhaiInterpreter {
             eprintln!("[{}] {text} ({pos:?})", source.unwrap_or("rhai"))
         });
         engine.set_max_expr_depths(256, 256);
+        if let Some(limit) = settings.rhai_max_operations {
+            engine.set_max_operations(limit);
+        }
+        let cancel = settings.cancel.clone();
+        engine.on_progress(move |_| {
+            cancel
+                .is_cancelled()
+                .then(|| Dynamic::from(cancel.message()))
+        });
         let current = CurrentContext::default();
         for function in phaser_stdlib::registry().iter() {
             register(&mut engine, function.name, &current);
         }
         RhaiInterpreter { engine, current }
+    }
+
+    /// The scope every script runs in: `input` and `NULL`.
+    fn scope(input: Dynamic) -> Scope<'static> {
+        let mut scope = Scope::new();
+        scope.push_constant("input", input);
+        scope.push_constant("NULL", Dynamic::UNIT);
+        scope
     }
 
     fn compile(
@@ -79,9 +103,7 @@ impl Interpreter for RhaiInterpreter {
             ));
         }
         let input_value = rhai::serde::to_dynamic(input).map_err(|e| fail(e.to_string()))?;
-        let mut scope = Scope::new();
-        scope.push_constant("input", input_value);
-        scope.push_constant("NULL", Dynamic::UNIT);
+        let mut scope = RhaiInterpreter::scope(input_value);
         let ast = self
             .compile(script, &scope)
             .map_err(|(message, location)| fail(format!("syntax error: {message}")).at(location))?;
@@ -100,6 +122,20 @@ impl Interpreter for RhaiInterpreter {
         }
         let json: Value = rhai::serde::from_dynamic(&value).map_err(|e| fail(e.to_string()))?;
         Answer::from_value(json).map_err(|m| fail(format!("bad answer: {m}")))
+    }
+
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        let scope = RhaiInterpreter::scope(Dynamic::UNIT);
+        scripts
+            .iter()
+            .map(|script| match self.compile(script, &scope) {
+                Ok(_) => Ok(()),
+                Err((message, Some(at))) => {
+                    Err(format!("{}: syntax error: {message}", at.line_column()))
+                }
+                Err((message, None)) => Err(format!("syntax error: {message}")),
+            })
+            .collect()
     }
 }
 
@@ -165,6 +201,19 @@ fn innermost(err: EvalAltResult) -> (String, Position) {
                     Err(_) => value.to_string(),
                 };
                 return (message, position);
+            }
+            EvalAltResult::ErrorTerminated(token, pos) => {
+                let message = token
+                    .into_immutable_string()
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|_| String::from("interrupted"));
+                return (message, if position.is_none() { pos } else { position });
+            }
+            EvalAltResult::ErrorTooManyOperations(pos) => {
+                let message = String::from(
+                    "the script took more operations than the plan's `phaser.rhaiMaxOperations` allows",
+                );
+                return (message, if position.is_none() { pos } else { position });
             }
             other => {
                 if position.is_none() {

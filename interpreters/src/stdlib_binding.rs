@@ -20,7 +20,8 @@ impl CurrentContext {
         let cx = Context::new(&input.paths.cwd)
             .with_env(input.env.clone())
             .with_roots(Roots::Only(invocation.roots.to_vec()))
-            .with_label(invocation.label);
+            .with_label(invocation.label)
+            .with_groups(invocation.groups.clone());
         *self.0.borrow_mut() = Some(cx);
         self.1.set(None);
         ContextGuard(self.clone())

@@ -26,6 +26,7 @@ use std::process::{Command, Stdio};
 
 use phaser::interpreters::{
     Interpreters, Invocation, Language, Paths, PhaseInfo, PhaseInput, Script, ScriptSource,
+    Settings,
 };
 use phaser::{BuildState, STATE_VERSION};
 use serde_json::{json, Map, Value};
@@ -106,12 +107,14 @@ fn dispatch_rows(phaser: &Path, rows: &mut Vec<Row>) -> usize {
     let state_bytes = serde_json::to_vec(&Value::Object(input.state.clone()))
         .unwrap()
         .len();
+    let groups = phaser::stdlib::ProcessGroups::new();
     let invocation = Invocation {
         label: "build",
         roots: &roots,
         scratch: scratch.path(),
+        groups: &groups,
     };
-    let interpreters = Interpreters::new(phaser);
+    let interpreters = Interpreters::new(Settings::new(phaser));
     let argv = |words: &[&str]| Script {
         language: Language::Exec,
         source: ScriptSource::Argv(words.iter().map(|w| w.to_string()).collect()),
@@ -180,7 +183,7 @@ fn dispatch_rows(phaser: &Path, rows: &mut Vec<Row>) -> usize {
         ),
     ] {
         let stats = measure(5, 100, || {
-            Interpreters::new(phaser)
+            Interpreters::new(Settings::new(phaser))
                 .run(&script, &input, &invocation)
                 .unwrap();
         });

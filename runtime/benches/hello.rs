@@ -51,7 +51,7 @@ fn main() {
         .expect("the hello plan is valid");
         let mut options = RunOptions::new(dir.path().join("out"));
         options.build_dir = Some(dir.path().join("build"));
-        options.phaser_exe = phaser_exe.clone();
+        options.phaser_exe = Some(phaser_exe.clone());
         eprintln!("run {} of {runs} (serial make, doCheck)", run + 1);
         let report = Runner::new(&plan, options).run().expect("hello builds");
         all.push((report.phases, report.total));

@@ -6,10 +6,9 @@
 //! inode allocation and an immediate flush (`auto_da_alloc`), several ms
 //! per phase on this kind of machine; so one scratch file per target,
 //! `NAME.tmp`, is kept and overwritten in place, then swapped with the
-//! target. Two processes writing the same build directory at once could
-//! mix their writes: that is not supported.
+//! target. Only one run writes a build directory at a time: the runner
+//! holds a lock on it (`.phaser/lock`).
 
-use std::io::Write;
 use std::path::Path;
 
 /// Makes `bytes` the content of `path` atomically (via `path` + `.tmp`).
@@ -17,28 +16,7 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut scratch = path.as_os_str().to_owned();
     scratch.push(".tmp");
     let scratch = std::path::PathBuf::from(scratch);
-    overwrite(&scratch, bytes).and_then(|()| replace(&scratch, path))
-}
-
-/// Makes `bytes` the whole content of `path`, writing over what is there
-/// rather than truncating first. Readable by the owner only, like the
-/// temporary files it replaces (the state holds the build's environment).
-fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)?;
-    let before = file.metadata()?.len();
-    file.write_all(bytes)?;
-    // Cut only what is left of a longer old content: a truncate to the
-    // same length still costs ext4 a pass over the file's blocks.
-    if before > bytes.len() as u64 {
-        file.set_len(bytes.len() as u64)?;
-    }
-    Ok(())
+    phaser_stdlib::control_file::overwrite(&scratch, bytes).and_then(|()| replace(&scratch, path))
 }
 
 /// Puts `scratch` where `path` is, atomically. Where `path` exists (every

@@ -37,7 +37,8 @@ const TOOLCHAIN: &[(&str, &str)] = &[
 ///
 /// - from Nix: `PATH` (the plan's `env.PATH`, else the caller's),
 ///   `HOME=/homeless-shelter`, `NIX_BUILD_TOP` and `TMPDIR`/`TMP`/`TEMP`/
-///   `TEMPDIR` all the build directory, `NIX_BUILD_CORES` (the caller's,
+///   `TEMPDIR` all the build directory (whatever the plan's `env` says),
+///   `NIX_BUILD_CORES` (the caller's,
 ///   1 when unset, every core for 0), `NIX_STORE`, `NIX_LOG_FD` (the
 ///   caller's, else 2: stderr), `NIX_ATTRS_JSON_FILE`
 ///   and `NIX_ATTRS_SH_FILE`, every output by name, and the plan's `env`;
@@ -66,10 +67,6 @@ pub fn initial_env(
         caller("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
     );
     set("HOME", "/homeless-shelter".into());
-    set("NIX_BUILD_TOP", top.clone());
-    for name in ["TMPDIR", "TMP", "TEMP", "TEMPDIR"] {
-        set(name, top.clone());
-    }
     set("NIX_BUILD_CORES", build_cores().to_string());
     set(
         "NIX_STORE",
@@ -120,6 +117,11 @@ pub fn initial_env(
                 set(name, text);
             }
         }
+    }
+    // As Nix sets them whatever the derivation says: the build's temporary
+    // files stay in the build directory, never in a shared /tmp.
+    for name in ["NIX_BUILD_TOP", "TMPDIR", "TMP", "TEMP", "TEMPDIR"] {
+        set(name, top.clone());
     }
     // stdenv passes SHELL=$SHELL to make and sets CONFIG_SHELL for
     // configure; bash is looked up on the PATH phases get (the plan's,
@@ -177,7 +179,7 @@ pub fn build_cores() -> usize {
 }
 
 /// The first `name` on `path` that is a file.
-fn find_on_path(path: &str, name: &str) -> Option<String> {
+pub(crate) fn find_on_path(path: &str, name: &str) -> Option<String> {
     std::env::split_paths(path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())

@@ -18,6 +18,7 @@
 
 mod atomic_file;
 mod boundaries;
+pub mod check;
 mod default_phases;
 pub mod deps;
 mod env;
@@ -35,26 +36,28 @@ mod resume;
 mod runner;
 pub mod schema;
 pub mod seeds;
-mod signals;
 pub mod split;
 mod state;
 mod stdenv_hooks;
 mod tree_manifest;
+mod tree_watch;
 pub mod wrapper;
 
 pub use boundaries::Boundaries;
+pub use check::check;
 pub use default_phases::source as standard_phase_source;
 pub use env::{build_cores, DEFAULT_NIX_STORE, DEFAULT_SOURCE_DATE_EPOCH};
 pub use merge_patch::{merge_patch, merge_patch_object};
 pub use order::{resolve as resolve_order, ResolvedPhase, STANDARD_PHASES};
-pub use plan::{Placement, Plan, PlanError};
+pub use plan::{Placement, Plan, PlanError, PlanErrors};
 pub use plan_digest::PlanDigest;
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
 pub use runner::{
-    outputs, phase_input, plan_hash, Range, RunFailure, RunOptions, RunReport, Runner,
+    outputs, phase_input, plan_hash, Console, Interrupted, Observer, Range, RunFailure, RunOptions,
+    RunReport, Runner,
 };
 pub use state::{BuildState, STATE_VERSION};
-pub use tree_manifest::{Restored, TreeManifest};
+pub use tree_manifest::{Restored, TreeManifest, TreeRef};
 
 pub use phaser_interpreters as interpreters;
 pub use phaser_stdlib as stdlib;

@@ -14,6 +14,8 @@ pub enum Outcome {
     NoBody,
     /// It failed.
     Failed,
+    /// The build was stopped while it ran.
+    Interrupted,
 }
 
 /// One row of the closing table.
@@ -76,9 +78,10 @@ impl Printer {
     }
 
     /// The closing table: phase, interpreter, time, time in child
-    /// processes, outcome; the total line adds phaser's own overhead.
-    pub fn table(&self, rows: &[PhaseReport], total: Duration) {
-        let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5);
+    /// processes, outcome; a row for the bookkeeping at phase boundaries;
+    /// the total line adds phaser's own overhead.
+    pub fn table(&self, rows: &[PhaseReport], bookkeeping: Duration, total: Duration) {
+        let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(10);
         eprintln!(
             "{}",
             self.bold(&format!(
@@ -92,6 +95,7 @@ impl Printer {
                 Outcome::Skipped(why) => format!("skipped ({why})"),
                 Outcome::NoBody => String::from("no body yet: nothing done"),
                 Outcome::Failed => String::from("FAILED"),
+                Outcome::Interrupted => String::from("INTERRUPTED"),
             };
             eprintln!(
                 "{:width$}  {:11}  {:>10}  {:>10}  {result}",
@@ -101,6 +105,13 @@ impl Printer {
                 format_duration(row.child_time)
             );
         }
+        eprintln!(
+            "{:width$}  {:11}  {:>10}  {:>10}  state and tree manifest after each phase",
+            "boundaries",
+            "-",
+            format_duration(bookkeeping),
+            format_duration(Duration::ZERO)
+        );
         let children: Duration = rows.iter().map(|r| r.child_time).sum();
         eprintln!(
             "{:width$}  {:11}  {:>10}  {:>10}  phaser's own time: {}",

@@ -1,6 +1,8 @@
-//! Where a run starts: a fresh state, the state a `--from`/`--only` phase
-//! follows, or, for `--resume`, the last finished phase with the tree put
-//! back the way that phase left it.
+//! Where a run starts: a fresh state; for `--from`/`--only` a phase, the
+//! state the phase before it left, on the tree as it is now (a fix made by
+//! hand in the build directory stays); for `--resume`, the last finished
+//! phase with the tree put back exactly the way that phase left it (after
+//! a crash or a kill).
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use crate::order::ResolvedPhase;
 use crate::plan_digest::PlanDigest;
 use crate::runner::Range;
 use crate::state::BuildState;
+use crate::tree_manifest::TreeManifest;
 
 /// The phases to run (`first..=last`, empty when `first > last`) and the
 /// state the first of them starts from.
@@ -70,7 +73,8 @@ pub(crate) fn start(
     }
 }
 
-/// `--from`/`--only` phase `i`: the state kept after the phase before it.
+/// `--from`/`--only` phase `i`: the state kept after the phase before it,
+/// and the tree left as it is.
 fn from_phase(
     phases: &[ResolvedPhase],
     i: usize,
@@ -93,13 +97,10 @@ fn from_phase(
         j -= 1;
     }
     let before = &phases[j].name;
-    let saved = BuildState::read(build_top)?;
-    let next_after_saved = saved
-        .as_ref()
-        .is_some_and(|s| s.completed.last() == Some(before));
+    let saved = BuildState::read(build_top)?.filter(|s| s.completed.last() == Some(before));
     let state = match boundaries.get(j, before)? {
         Some(state) => state,
-        None if next_after_saved => saved.clone().expect("checked above"),
+        None if saved.is_some() => saved.expect("checked above"),
         None => bail!(
             "{} has no state after `{before}`: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {before}`)",
             build_top.display(),
@@ -107,20 +108,6 @@ fn from_phase(
             build_top.display()
         ),
     };
-    // Re-running the phase that follows the saved state: put back what a
-    // failed or killed attempt left, when that can be done exactly.
-    if let Some(manifest) = saved.as_ref().filter(|_| next_after_saved).map(|s| &s.tree) {
-        if !manifest.is_empty() {
-            if let Err(changed) = manifest.restore(&build_top.join(".phaser")) {
-                eprintln!(
-                    "phaser: note: the tree is as the last attempt at `{}` left it ({} file(s) it changed cannot be put back, e.g. {})",
-                    phases[i].name,
-                    changed.len(),
-                    changed[0].display()
-                );
-            }
-        }
-    }
     Ok(Start {
         first: i,
         last,
@@ -167,8 +154,14 @@ fn resume(
             phases[first].name
         );
     }
-    if !state.tree.is_empty() {
-        match state.tree.restore(&build_top.join(".phaser")) {
+    if let Some(tree) = state.tree {
+        let manifest = TreeManifest::read(build_top, tree).map_err(|e| {
+            anyhow!(
+                "cannot put the tree back where the last finished phase left it ({e:#}); continue on the tree as it is with `--from {}`",
+                phases[first].name
+            )
+        })?;
+        match manifest.restore(&build_top.join(".phaser")) {
             Ok(restored) if restored.removed + restored.modes > 0 => eprintln!(
                 "phaser: put the tree back where `{}` left it ({} entries the interrupted phase added removed, {} modes restored)",
                 state.completed.last().map(String::as_str).unwrap_or("the start"),

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The state file's format version.
-pub const STATE_VERSION: u32 = 1;
+/// The state file's format version (2: the tree manifest in a file of its own).
+pub const STATE_VERSION: u32 = 2;
 
 /// What the runner carries from phase to phase.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -34,15 +34,13 @@ pub struct BuildState {
     /// Fingerprints of the plan's parts, to say what changed on a resume.
     #[serde(default)]
     pub plan_digest: crate::plan_digest::PlanDigest,
-    /// The tree and outputs as this state's last phase left them, which
-    /// `--resume` restores. In the same file as the state so the two are
-    /// always written together: a kill between two files could pair a state
-    /// with the tree of another phase.
-    #[serde(
-        default,
-        skip_serializing_if = "crate::tree_manifest::TreeManifest::is_empty"
-    )]
-    pub tree: crate::tree_manifest::TreeManifest,
+    /// The tree file holding the tree and outputs as this state's last
+    /// phase left them, which `--resume` restores (see
+    /// [`crate::tree_manifest`]: the state names the file and the write,
+    /// so a kill between the two writes never pairs a state with another
+    /// phase's tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<crate::tree_manifest::TreeRef>,
 }
 
 impl BuildState {
@@ -96,8 +94,8 @@ impl BuildState {
     ///   heuristic), and creating a file allocates an inode; together
     ///   several ms per phase. So the scratch file is kept and overwritten
     ///   in place, and swapped with the state file (see `replace`). One
-    ///   scratch name means two runs writing one build directory at the
-    ///   same time could mix their writes: that was never supported.
+    ///   scratch name is enough: only one run at a time holds a build
+    ///   directory (`.phaser/lock`).
     pub fn write(&self, build_top: &Path) -> anyhow::Result<()> {
         let path = BuildState::path(build_top);
         let dir = path.parent().expect("state path has a parent");
@@ -127,7 +125,7 @@ mod tests {
             outputs: BTreeMap::new(),
             cwd: PathBuf::from("/"),
             plan_digest: Default::default(),
-            tree: Default::default(),
+            tree: None,
         }
     }
 

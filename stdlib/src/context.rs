@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
+use crate::process_group::{ProcessGroups, GROUPS_VAR};
 use crate::{Error, Result};
 
 /// The environment variable through which a bash phase tells `phaser std`
@@ -27,13 +28,14 @@ pub enum Roots {
 ///
 /// Relative paths in arguments are resolved against [`Context::cwd`];
 /// processes get exactly [`Context::env`], never the runner's own
-/// environment.
+/// environment, and join [`Context::groups`].
 #[derive(Debug, Clone)]
 pub struct Context {
     cwd: PathBuf,
     env: BTreeMap<String, String>,
     roots: Roots,
     label: String,
+    groups: ProcessGroups,
 }
 
 impl Context {
@@ -45,11 +47,15 @@ impl Context {
             env: BTreeMap::new(),
             roots: Roots::Unrestricted,
             label: String::from("std"),
+            groups: ProcessGroups::new(),
         }
     }
 
     /// The context of a `phaser std` subprocess: the current directory and
-    /// environment, with roots from `PHASER_WRITE_ROOTS` when a phase set it.
+    /// environment, writes confined to the directories `PHASER_WRITE_ROOTS`
+    /// lists (none when it is unset: a phase that drops the variable gains
+    /// nothing), child processes recorded where `PHASER_PROCESS_GROUPS`
+    /// says, so a later `--resume` can stop them.
     pub fn from_process() -> Result<Context> {
         let cwd = std::env::current_dir()
             .map_err(|e| Error::io("reading the current directory", ".", e))?;
@@ -57,8 +63,16 @@ impl Context {
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
         let roots = match std::env::var_os(WRITE_ROOTS_VAR) {
-            Some(list) => Roots::Only(std::env::split_paths(&list).collect()),
-            None => Roots::Unrestricted,
+            Some(list) => Roots::Only(
+                std::env::split_paths(&list)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect(),
+            ),
+            None => Roots::Only(Vec::new()),
+        };
+        let groups = match std::env::var_os(GROUPS_VAR) {
+            Some(path) if !path.is_empty() => ProcessGroups::recorded_in(path),
+            _ => ProcessGroups::new(),
         };
         let label = env
             .get(PHASE_VAR)
@@ -67,7 +81,8 @@ impl Context {
         Ok(Context::new(cwd)
             .with_env(env)
             .with_roots(roots)
-            .with_label(label))
+            .with_label(label)
+            .with_groups(groups))
     }
 
     /// Replaces the environment that processes and `--subst-var` see.
@@ -83,11 +98,23 @@ impl Context {
             Roots::Unrestricted => Roots::Unrestricted,
             Roots::Only(list) => Roots::Only(
                 list.into_iter()
-                    .map(|root| resolve_existing_prefix(&absolute(&self.cwd, &root)))
+                    .filter_map(|root| resolve_links(&self.cwd.join(root)))
                     .collect(),
             ),
         };
         self
+    }
+
+    /// Puts the processes functions start into `groups` (the runner's, so
+    /// stopping the build stops them).
+    pub fn with_groups(mut self, groups: ProcessGroups) -> Context {
+        self.groups = groups;
+        self
+    }
+
+    /// The process groups children started from this context join.
+    pub fn groups(&self) -> &ProcessGroups {
+        &self.groups
     }
 
     /// Names the caller (usually the phase) in log lines.
@@ -134,26 +161,41 @@ impl Context {
     }
 
     /// `path` resolved and checked against the write roots: the path to
-    /// write to, or [`Error::OutsideRoots`]. Symlinks in the existing part
-    /// of the path are followed before the check, so a link that points out
-    /// of the build directory does not open a way out.
+    /// write to (made absolute, `.` and `..` folded), or
+    /// [`Error::OutsideRoots`]. The check follows the path the way the
+    /// kernel will when the write happens: every symlink, a dangling one
+    /// included (writing creates its target), and `..` taken after the link
+    /// before it; so a link in the tree (an archive can plant one) opens no
+    /// way out. A function that replaces an entry rather than writing
+    /// through it (`copy` onto a symlink) gets the entry's own path.
     pub fn writable(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
-        let path = self.resolve(path);
+        self.writable_target(&path)?;
+        Ok(self.resolve(path))
+    }
+
+    /// Like [`Context::writable`], but the path returned is where the write
+    /// lands, every symlink resolved: open it with `O_NOFOLLOW`, and a link
+    /// put there after the check is refused instead of followed.
+    pub fn writable_target(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
+        let joined = self.cwd.join(path.as_ref());
+        let real = resolve_links(&joined);
         let Roots::Only(roots) = &self.roots else {
-            return Ok(path);
+            return Ok(real.unwrap_or_else(|| self.resolve(path)));
         };
-        let real = resolve_existing_prefix(&path);
-        if roots.iter().any(|root| real.starts_with(root)) {
-            Ok(path)
-        } else {
-            Err(Error::OutsideRoots {
-                path,
-                roots: roots
-                    .iter()
-                    .map(|r| r.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        match real {
+            Some(real) if roots.iter().any(|root| real.starts_with(root)) => Ok(real),
+            _ => Err(Error::OutsideRoots {
+                path: self.resolve(path),
+                roots: if roots.is_empty() {
+                    format!("none: set {WRITE_ROOTS_VAR} to the directories `phaser std` may write to, e.g. {WRITE_ROOTS_VAR}=$PWD")
+                } else {
+                    roots
+                        .iter()
+                        .map(|r| r.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            }),
         }
     }
 
@@ -188,30 +230,64 @@ fn absolute(base: &Path, path: &Path) -> PathBuf {
     out
 }
 
-/// Canonicalizes the longest existing prefix of `path` and appends the rest,
-/// so paths that do not exist yet can still be checked against the roots.
-fn resolve_existing_prefix(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return out;
+/// How many symlinks one resolution follows before giving up, as Linux
+/// does (`ELOOP`).
+const MAX_LINKS: usize = 40;
+
+/// `path` (absolute) with every symlink resolved as the kernel resolves
+/// it for a write: each existing component looked at in turn, a link
+/// replaced by its target (a dangling one too: writing through it creates
+/// the target), `..` applied to what the path really is at that point.
+/// The part that does not exist yet is appended as it is. `None` for a
+/// symlink loop.
+pub(crate) fn resolve_links(path: &Path) -> Option<PathBuf> {
+    let mut pending: std::collections::VecDeque<std::ffi::OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    let mut out = PathBuf::from("/");
+    let mut exists = true;
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if part == ".." {
+            out.pop();
+            continue;
         }
-        match (
-            existing.file_name().map(|n| n.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
+        let next = out.join(&part);
+        if !exists {
+            out = next;
+            continue;
+        }
+        match std::fs::symlink_metadata(&next) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > MAX_LINKS {
+                    return None;
+                }
+                let target = std::fs::read_link(&next).ok()?;
+                if target.is_absolute() {
+                    out = PathBuf::from("/");
+                }
+                for component in target.components().rev() {
+                    match component {
+                        Component::Normal(name) => pending.push_front(name.to_os_string()),
+                        Component::ParentDir => pending.push_front("..".into()),
+                        _ => {}
+                    }
+                }
             }
-            _ => return path.to_path_buf(),
+            Ok(_) => out = next,
+            Err(_) => {
+                exists = false;
+                out = next;
+            }
         }
     }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -226,6 +302,32 @@ mod tests {
         let err = cx.writable("../escape").unwrap_err().to_string();
         assert!(err.contains("outside the directories"), "{err}");
         assert!(cx.writable("/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn dangling_links_and_dotdot_after_a_link_resolve_as_the_kernel_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let inside = root.join("inside");
+        std::fs::create_dir_all(inside.join("sub")).unwrap();
+        let outside = root.join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::os::unix::fs::symlink(outside.join("file"), inside.join("dangling")).unwrap();
+        std::os::unix::fs::symlink(&outside, inside.join("out")).unwrap();
+        std::os::unix::fs::symlink("sub/../sub", inside.join("relative")).unwrap();
+        std::os::unix::fs::symlink("loop", inside.join("loop")).unwrap();
+        let cx = Context::new(&inside).with_roots(Roots::Only(vec![inside.clone()]));
+        assert!(cx.writable("dangling").is_err());
+        assert!(
+            cx.writable("out/../x").is_err(),
+            "`..` after a link leaves it"
+        );
+        assert!(cx.writable("loop").is_err());
+        assert_eq!(
+            cx.writable_target("relative/new").unwrap(),
+            inside.join("sub/new")
+        );
+        assert_eq!(cx.writable("missing/../x").unwrap(), inside.join("x"));
     }
 
     #[test]

@@ -137,23 +137,10 @@ pub(crate) fn writable_entry(cx: &Context, path: impl AsRef<Path>) -> Result<Pat
     }
 }
 
-/// `path` with its longest existing prefix canonicalized, so a path that
-/// does not exist yet can be compared with real ones.
+/// `path` with its symlinks resolved (see [`crate::context::resolve_links`]),
+/// so a path that does not exist yet can be compared with real ones.
 pub(crate) fn real_path(path: &Path) -> PathBuf {
-    let mut rest = Vec::new();
-    let mut existing = path;
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            return rest.iter().rev().fold(real, |acc, name| acc.join(name));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name);
-                existing = parent;
-            }
-            _ => return path.to_path_buf(),
-        }
-    }
+    crate::context::resolve_links(path).unwrap_or_else(|| path.to_path_buf())
 }
 
 /// Refuses to put the directory `src` at `target` inside itself, which

@@ -11,10 +11,12 @@
 //! asks [`Context::writable`] first, which refuses paths outside the roots
 //! the phase may write to.
 
+mod cancel;
 mod context;
 mod error;
 mod registry;
 
+pub mod control_file;
 pub mod process_group;
 
 mod archive;
@@ -27,6 +29,8 @@ mod patch;
 mod process;
 mod text;
 
+pub use cancel::{Cancel, Watch};
 pub use context::{Context, Roots, PHASE_VAR, WRITE_ROOTS_VAR};
 pub use error::{Error, Result};
+pub use process_group::{ProcessGroups, GROUPS_VAR};
 pub use registry::{registry, Function, Registry};

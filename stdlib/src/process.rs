@@ -7,7 +7,7 @@ mod output;
 mod quote;
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::files::yes;
-use crate::{process_group, Context, Error, Function, Result};
+use crate::{Context, Error, Function, Result};
 
 /// How long a timed-out command gets between SIGTERM and SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(1);
@@ -108,7 +108,7 @@ pub fn run(cx: &Context, opts: &RunOptions) -> Result<RunOutput> {
             Stdio::inherit()
         })
         .stderr(Stdio::piped());
-    let (mut child, group) = process_group::spawn(&mut command).map_err(|e| {
+    let (mut child, group) = cx.groups().spawn(&mut command).map_err(|e| {
         let hint = match e.raw_os_error() {
             Some(libc::ENOENT) => " (if it is a script, its #! interpreter may be missing)",
             Some(libc::EACCES) => " (is it executable?)",
@@ -121,7 +121,7 @@ pub fn run(cx: &Context, opts: &RunOptions) -> Result<RunOutput> {
     let feeder = match (opts.stdin.clone(), child.stdin.take()) {
         (Some(data), Some(mut pipe)) => Some(thread::spawn(move || {
             // A child that exits without reading its input is not an error.
-            let _ = pipe.write_all(data.as_bytes());
+            let _ = crate::process_group::feed_child(&mut pipe, data.as_bytes());
         })),
         _ => None,
     };
@@ -292,7 +292,9 @@ pub(crate) fn functions() -> Vec<Function> {
         |cx: &Context, a: RunArgs| {
             let timeout = match a.timeout {
                 None => None,
-                Some(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
+                Some(secs) if secs > 0.0 && Duration::try_from_secs_f64(secs).is_ok() => {
+                    Some(Duration::from_secs_f64(secs))
+                }
                 Some(secs) => {
                     return Err(Error::msg(format!(
                         "run: timeout must be a positive number of seconds, not {secs}"

@@ -1,39 +1,172 @@
 //! Child processes in their own process groups, so a stopped build takes
 //! every process it started with it.
 //!
-//! Each child started through [`spawn`] leads a new process group and is
-//! recorded here until its [`GroupGuard`] drops. On SIGINT/SIGTERM the
-//! runner calls [`kill_all`], which signals every recorded group: a phase's
-//! `make`, the compilers it started and a `sleep 1000 &` left behind in a
-//! bash phase all go, not only the direct child.
+//! Each child started through [`ProcessGroups::spawn`] leads a new process
+//! group and is kept in its [`ProcessGroups`] set until its [`GroupGuard`]
+//! drops. A runner has one set (phases' contexts share it), so stopping a
+//! build ([`ProcessGroups::terminate`], which a [`crate::Cancel`] calls)
+//! signals a phase's `make`, the compilers it started and a `sleep 1000 &`
+//! left behind in a bash phase, not only the direct child, and nothing of
+//! another build running in the same process.
+//!
+//! A set can also write every group down in a file ([`ProcessGroups::recorded_in`]),
+//! so a later run can stop what a `kill -9`ed runner left behind
+//! ([`kill_recorded`]); `phaser std` started from a bash phase records its
+//! children in the same file (the runner passes it in [`GROUPS_VAR`]).
 
 use std::collections::BTreeSet;
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+/// The environment variable naming the file a phase's processes record
+/// their process groups in (see [`ProcessGroups::recorded_in`]).
+pub const GROUPS_VAR: &str = "PHASER_PROCESS_GROUPS";
 
-/// Nanoseconds children spent alive, from spawn to their guard's drop.
-static CHILD_NANOS: AtomicU64 = AtomicU64::new(0);
+/// How long [`ProcessGroups::terminate`] waits between SIGTERM and SIGKILL.
+pub const TERMINATE_GRACE: Duration = Duration::from_millis(200);
 
-/// The wall time spent in children started through [`spawn`] so far, so a
-/// runner can tell its own overhead (total minus this) from the build's work.
-pub fn child_wall_time() -> Duration {
-    Duration::from_nanos(CHILD_NANOS.load(Ordering::Relaxed))
+/// The process groups of one build's children.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessGroups {
+    inner: Arc<Inner>,
 }
 
-/// Keeps a child's process group recorded; dropping it forgets the group
+#[derive(Debug, Default)]
+struct Inner {
+    live: Mutex<Live>,
+    /// Nanoseconds children spent alive, from spawn to their guard's drop.
+    child_nanos: AtomicU64,
+    record: Option<PathBuf>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    groups: BTreeSet<i32>,
+    /// Set by [`ProcessGroups::terminate`]: a child spawned afterwards is
+    /// killed at once, so a stopped build starts nothing new.
+    stopping: bool,
+}
+
+impl ProcessGroups {
+    /// A set that is only kept in memory.
+    pub fn new() -> ProcessGroups {
+        ProcessGroups::default()
+    }
+
+    /// A set that also appends every new group (id and its leader's start
+    /// time, one per line) to `path`, for [`kill_recorded`].
+    pub fn recorded_in(path: impl Into<PathBuf>) -> ProcessGroups {
+        ProcessGroups {
+            inner: Arc::new(Inner {
+                record: Some(path.into()),
+                ..Inner::default()
+            }),
+        }
+    }
+
+    /// The file groups are recorded in, if any.
+    pub fn record_file(&self) -> Option<&Path> {
+        self.inner.record.as_deref()
+    }
+
+    /// The wall time children of this set have spent alive so far, so a
+    /// runner can tell its own overhead from the build's work.
+    pub fn child_wall_time(&self) -> Duration {
+        Duration::from_nanos(self.inner.child_nanos.load(Ordering::Relaxed))
+    }
+
+    /// Spawns `command` as the leader of a new process group and keeps the
+    /// group in this set. The child also dies with the runner
+    /// (`PR_SET_PDEATHSIG`), so a `kill -9` of phaser does not leave its
+    /// `make` writing into the tree.
+    pub fn spawn(&self, command: &mut Command) -> io::Result<(Child, GroupGuard)> {
+        command.process_group(0);
+        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let started = Instant::now();
+        let child = command.spawn()?;
+        let pgid = child.id() as i32;
+        self.record(pgid);
+        let mut live = lock(&self.inner.live);
+        live.groups.insert(pgid);
+        if live.stopping {
+            signal_group(pgid, libc::SIGKILL);
+        }
+        drop(live);
+        Ok((
+            child,
+            GroupGuard {
+                pgid,
+                started,
+                inner: self.inner.clone(),
+            },
+        ))
+    }
+
+    /// Stops every group of the set: SIGTERM now, SIGKILL after
+    /// [`TERMINATE_GRACE`] (from a thread of its own, so the caller does not
+    /// wait), and any child spawned from now on is killed at once.
+    pub fn terminate(&self) {
+        lock(&self.inner.live).stopping = true;
+        self.signal_all(libc::SIGTERM);
+        let groups = self.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(TERMINATE_GRACE);
+            groups.signal_all(libc::SIGKILL);
+        });
+    }
+
+    /// Sends `signal` to every group of the set.
+    pub fn signal_all(&self, signal: i32) {
+        let groups: Vec<i32> = lock(&self.inner.live).groups.iter().copied().collect();
+        for pgid in groups {
+            signal_group(pgid, signal);
+        }
+    }
+
+    fn record(&self, pgid: i32) {
+        let (Some(path), Some(started)) = (&self.inner.record, start_time(pgid)) else {
+            return;
+        };
+        use std::io::Write;
+        // Never through a symlink: the file lives in the build tree.
+        let open = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(path)
+        };
+        let file = open().or_else(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => std::fs::remove_file(path).and_then(|()| open()),
+            _ => Err(e),
+        });
+        if let Ok(mut file) = file {
+            let _ = writeln!(file, "{pgid} {started}");
+        }
+    }
+}
+
+/// Keeps a child's process group in its set; dropping it forgets the group
 /// (after the child was waited for) and kills whatever of the group is left,
 /// so background processes a phase forgot do not outlive it.
 #[derive(Debug)]
 pub struct GroupGuard {
     pgid: i32,
     started: Instant,
+    inner: Arc<Inner>,
 }
 
 impl GroupGuard {
@@ -46,28 +179,44 @@ impl GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         let nanos = self.started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
-        CHILD_NANOS.fetch_add(nanos, Ordering::Relaxed);
-        if let Ok(mut groups) = GROUPS.lock() {
-            groups.remove(&self.pgid);
-        }
-        // SAFETY: kill(2) with a negative pid signals a process group; the
-        // group id came from a child we spawned.
-        unsafe {
-            libc::kill(-self.pgid, libc::SIGKILL);
-        }
+        self.inner.child_nanos.fetch_add(nanos, Ordering::Relaxed);
+        lock(&self.inner.live).groups.remove(&self.pgid);
+        signal_group(self.pgid, libc::SIGKILL);
     }
 }
 
-/// Where the process groups of the running build are also written down, so
-/// a later `--resume` can stop what a `kill -9`ed runner left running.
-static RECORD: Mutex<Option<PathBuf>> = Mutex::new(None);
-
-/// Also appends every new process group id to `path` (one per line, with
-/// its leader's start time).
-pub fn record_groups_in(path: Option<PathBuf>) {
-    if let Ok(mut record) = RECORD.lock() {
-        *record = path;
+/// The processes of group `pgid` still running (pid and command name),
+/// from `/proc`.
+pub fn members(pgid: i32) -> Vec<(i32, String)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let (Some(open), Some((name_end, rest))) = (stat.find('('), stat.rsplit_once(')')) else {
+            continue;
+        };
+        let name = name_end.get(open + 1..).unwrap_or_default().to_string();
+        // After the name: state, ppid, pgrp.
+        let mut fields = rest.split_whitespace();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|f| f.parse::<i32>().ok());
+        if pgrp == Some(pgid) && state != Some("Z") {
+            found.push((pid, name));
+        }
     }
+    found.sort();
+    found
 }
 
 /// Kills the process groups listed in a record file from an earlier run
@@ -85,14 +234,10 @@ pub fn kill_recorded(path: &Path) {
             continue;
         };
         if pgid > 1 && start_time(pgid).as_deref() == Some(started) {
-            // SAFETY: kill(2) with a negative pid; the group's leader is the
-            // very process we recorded (same pid, same start time).
-            unsafe {
-                libc::kill(-pgid, libc::SIGKILL);
-            }
+            signal_group(pgid, libc::SIGKILL);
         }
     }
-    let _ = std::fs::write(path, "");
+    let _ = crate::control_file::overwrite(path, b"");
 }
 
 /// A process's start time (clock ticks since boot, field 22 of
@@ -104,76 +249,82 @@ fn start_time(pid: i32) -> Option<String> {
     after_name.split_whitespace().nth(19).map(str::to_string)
 }
 
-/// Spawns `command` as the leader of a new process group and records it.
-/// The child also dies with the runner (`PR_SET_PDEATHSIG`), so a `kill
-/// -9` of phaser does not leave its `make` writing into the tree.
-pub fn spawn(command: &mut Command) -> io::Result<(Child, GroupGuard)> {
-    command.process_group(0);
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let started = Instant::now();
-    let child = command.spawn()?;
-    let pgid = child.id() as i32;
-    if let Ok(mut groups) = GROUPS.lock() {
-        groups.insert(pgid);
-    }
-    if let Ok(record) = RECORD.lock() {
-        if let Some(path) = record.as_ref() {
-            use std::io::Write;
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path);
-            if let (Ok(mut file), Some(started)) = (file, start_time(pgid)) {
-                let _ = writeln!(file, "{pgid} {started}");
-            }
-        }
-    }
-    Ok((child, GroupGuard { pgid, started }))
-}
-
-/// Sends `signal` to every recorded process group. Safe to call from a
-/// signal-handling thread (not from an async signal handler: it locks).
-pub fn kill_all(signal: i32) {
-    let groups: Vec<i32> = match GROUPS.lock() {
-        Ok(groups) => groups.iter().copied().collect(),
-        Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
-    };
-    for pgid in groups {
-        // SAFETY: see GroupGuard::drop.
+fn signal_group(pgid: i32, signal: i32) {
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid signals a process group; the
+        // id came from a child we spawned (or a record checked against its
+        // leader's start time).
         unsafe {
             libc::kill(-pgid, signal);
         }
     }
 }
 
+/// The lock, even if a thread panicked holding it: the set stays usable
+/// for stopping children.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Writes `bytes` to a child's input pipe from the calling thread, which
+/// must be one of its own: SIGPIPE is blocked there first, so a child that
+/// exits without reading gives an error here (ignored by callers) rather
+/// than the signal, whose default action (phaser's CLI restores it so that
+/// `phaser std ... | head` ends quietly) would end the whole build.
+pub fn feed_child(pipe: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    // SAFETY: changes only this thread's signal mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    pipe.write_all(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::process::ExitStatusExt;
 
     #[test]
     fn recorded_groups_are_killed_but_reused_ids_are_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("groups");
-        // Written the way `spawn` writes it (not through the global record,
-        // which other tests running at the same time would add to).
-        let (mut child, guard) = spawn(Command::new("sleep").arg("100")).unwrap();
-        let text = format!("{} {}\n", guard.pgid(), start_time(guard.pgid()).unwrap());
+        let groups = ProcessGroups::recorded_in(&record);
+        let (mut child, guard) = groups.spawn(Command::new("sleep").arg("100")).unwrap();
         // A line naming a live group with another start time is not ours:
         // here the test process's own group, which must survive.
         // SAFETY: getpgrp has no preconditions.
         let own = unsafe { libc::getpgrp() };
-        std::fs::write(&record, format!("{text}{own} 1\n")).unwrap();
+        let mut text = std::fs::read_to_string(&record).unwrap();
+        text.push_str(&format!("{own} 1\n"));
+        std::fs::write(&record, text).unwrap();
         kill_recorded(&record);
         let status = child.wait().unwrap();
-        use std::os::unix::process::ExitStatusExt;
         assert_eq!(status.signal(), Some(libc::SIGKILL));
         assert_eq!(std::fs::read_to_string(&record).unwrap(), "");
         drop(guard);
+    }
+
+    #[test]
+    fn terminate_stops_this_set_only_and_what_it_starts_afterwards() {
+        let ours = ProcessGroups::new();
+        let theirs = ProcessGroups::new();
+        let (mut mine, _g1) = ours.spawn(Command::new("sleep").arg("100")).unwrap();
+        let (mut other, _g2) = theirs.spawn(Command::new("sleep").arg("100")).unwrap();
+        ours.terminate();
+        assert_eq!(mine.wait().unwrap().signal(), Some(libc::SIGTERM));
+        let (mut late, _g3) = ours.spawn(Command::new("sleep").arg("100")).unwrap();
+        assert_eq!(late.wait().unwrap().signal(), Some(libc::SIGKILL));
+        assert_eq!(
+            other.try_wait().unwrap(),
+            None,
+            "another set's child was hit"
+        );
+        other.kill().unwrap();
+        other.wait().unwrap();
     }
 }

@@ -332,3 +332,18 @@ fn check_the_helpers_build_what_they_claim() {
     assert_eq!(&*entry.path_bytes(), b"../evil");
     assert!(Path::new("/etc/passwd").is_absolute());
 }
+
+/// A few bytes of lzma header can ask for gigabytes of dictionary (found
+/// by the archive fuzz target): refused before anything is allocated.
+#[test]
+fn an_lzma_stream_asking_for_gigabytes_of_memory_is_refused() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus/archive/lzma-header-asks-for-4-GiB.bin");
+    let scene = Scene::new(fs::read(corpus).unwrap());
+    let err = scene.unpack();
+    assert!(
+        err.contains("would take more than 512 MiB of memory"),
+        "{err}"
+    );
+    scene.nothing_outside(&[]);
+}

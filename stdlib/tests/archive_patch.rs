@@ -430,3 +430,24 @@ fn unsupported_inputs_are_clear_errors() {
     let err = tree.apply(truncated, json!({})).unwrap_err();
     assert!(err.contains("ends in the middle of the hunk"), "{err}");
 }
+
+#[test]
+fn line_numbers_too_large_for_any_file_are_refused_and_change_nothing() {
+    for header in [
+        "@@ -18446744073709551615,0 +1,1 @@",
+        "@@ -1,1 +18446744073709551615,1 @@",
+        "@@ -9223372036854775807,1 +1,1 @@",
+    ] {
+        let tree = Tree::new(&[("f.txt", "x\n")]);
+        let before = tree.snapshot();
+        let body = if header.contains(",0 ") {
+            "+y\n"
+        } else {
+            "-x\n+y\n"
+        };
+        let patch = format!("--- a/f.txt\n+++ b/f.txt\n{header}\n{body}");
+        let err = tree.apply(&patch, json!({})).unwrap_err();
+        assert!(err.contains("line number too large"), "{header}: {err}");
+        assert_eq!(tree.snapshot(), before, "{header} changed the tree");
+    }
+}

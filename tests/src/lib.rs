@@ -147,6 +147,42 @@ impl Sandbox {
     }
 }
 
+/// A plan of `phases` (name and body, e.g. `{"rhai": "#{}"}`), in order.
+pub fn plan_of(phases: &[(&str, Value)]) -> Value {
+    let names: Vec<&str> = phases.iter().map(|(n, _)| *n).collect();
+    let bodies: serde_json::Map<String, Value> = phases
+        .iter()
+        .map(|(n, b)| (n.to_string(), b.clone()))
+        .collect();
+    serde_json::json!({"phases": names, "phaser": {"phases": bodies}})
+}
+
+/// Waits (up to 30 s) until `path` exists.
+pub fn wait_for_file(path: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Whether process `pid` is still running (a zombie has exited).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
 /// stdout and stderr of a run, for assertion messages.
 pub fn describe(output: &Output) -> String {
     format!(

@@ -238,3 +238,61 @@ fn an_invalid_json_answer_is_reported_with_its_first_bytes() {
         assert!(err.contains("\"this is not json"), "{lang}: {err}");
     }
 }
+
+/// Lua runs in the runner's process, so isolation is its backend's job:
+/// what one phase does to globals and to the standard library tables is
+/// not seen by the next.
+#[test]
+fn lua_phases_share_no_globals_or_library_changes() {
+    let sandbox = Sandbox::new();
+    let plan = json!({"phases": ["p1", "p2"], "phaser": {"phases": {
+        "p1": {"lua": "_G.leak = 'x'; alsoLeaked = 1; string.upper = function() return 'hacked' end; getmetatable('').__index = {upper = function() return 'hacked' end}; std.write = nil; return {}"},
+        "p2": {"lua": "return {state = {leak = tostring(_G.leak), global = tostring(alsoLeaked), method = ('a'):upper(), field = string.upper('a'), std = type(std.write)}}"}
+    }}});
+    let output = sandbox.run(&plan, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(
+        sandbox.state()["state"],
+        json!({"leak": "nil", "global": "nil", "method": "A", "field": "A", "std": "function"})
+    );
+}
+
+#[test]
+fn os_exit_in_a_lua_phase_fails_the_phase_instead_of_ending_phaser() {
+    let sandbox = Sandbox::new();
+    let plan = json!({"phases": ["p1", "p2"], "phaser": {"phases": {
+        "p1": {"lua": "os.exit(0)"},
+        "p2": {"rhai": "#{state: #{ran: true}}"}
+    }}});
+    let output = sandbox.run(&plan, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let err = stderr(&output);
+    assert!(err.contains("phase `p1` (lua) failed"), "{err}");
+    assert!(err.contains("os.exit is not available in a phase"), "{err}");
+    assert_eq!(sandbox.state()["completed"], json!([]));
+}
+
+/// A plan can bound how much work a Rhai script does: a runaway loop then
+/// fails its phase instead of running forever.
+#[test]
+fn rhai_operations_are_bounded_by_the_plan() {
+    let sandbox = Sandbox::new();
+    let plan = json!({"phases": ["p1"], "phaser": {
+        "rhaiMaxOperations": 100000,
+        "phases": {"p1": {"rhai": "let n = 0;\nloop { n += 1; }"}}
+    }});
+    let output = sandbox.run(&plan, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("more operations than the plan's `phaser.rhaiMaxOperations` allows"),
+        "{err}"
+    );
+    let bad = sandbox.run(&json!({"phaser": {"rhaiMaxOperations": "lots"}}), &[]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert!(
+        stderr(&bad).contains("phaser.rhaiMaxOperations: must be a positive whole number"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -36,7 +36,13 @@ fn nix_dir(expr: &str, files: &[(&Path, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The tests here build in the machine's one Nix store, with no daemon to
+/// share it out: one `nix-build` at a time (two at once on a fresh machine
+/// raced to create its database).
+static DEFAULT_STORE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn nix_build(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let _one_at_a_time = DEFAULT_STORE.lock().unwrap_or_else(|e| e.into_inner());
     Command::new("nix-build")
         .arg(dir.join("default.nix"))
         .args(extra)

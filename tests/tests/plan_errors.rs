@@ -99,3 +99,83 @@ fn a_hook_for_no_phase_is_refused() {
         &["phaser.hooks.preBiuld: no phase `biuld`"],
     );
 }
+
+#[test]
+fn a_phase_placed_relative_to_itself_is_refused() {
+    refused(
+        json!({"phaser": {"phases": {
+            "unpack": {"bash": "touch ran-anything"},
+            "build": {"rhai": "#{}", "after": "build"}
+        }}}),
+        &["plan.json: phaser.phases.build.after: `build` cannot be placed after itself"],
+    );
+}
+
+#[test]
+fn output_names_that_are_not_identifiers_are_refused_and_nothing_outside_is_touched() {
+    let sandbox = Sandbox::new();
+    let victim = sandbox.path("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("keep"), "precious").unwrap();
+    let plan = json!({
+        "outputs": ["out", "../victim"],
+        "phases": ["first"],
+        "phaser": {"phases": {"first": {"bash": "touch ran-anything"}}}
+    });
+    // Twice: the second run of a plan starts over and removes the outputs
+    // of the first.
+    for _ in 0..2 {
+        let output = sandbox.run(&plan, &[]);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains("plan.json: outputs[1]: `../victim` is not an output name"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(victim.join("keep")).unwrap(),
+        "precious"
+    );
+    assert!(!sandbox.build_dir().join("ran-anything").exists());
+}
+
+/// A syntax error in a late phase, a wrong attribute and a missing source
+/// are all reported before the first phase runs, each with its JSON path.
+#[test]
+fn every_problem_is_reported_at_once_before_anything_runs() {
+    let bodies = json!({
+        "first": {"bash": "touch ran-anything"},
+        "second": {"rhai": "let x = ;"},
+        "third": {"lua": "return {"},
+        "fourth": {"bash": "if true; then\n  echo\n"}
+    });
+    let hooks = json!({"preSecond": {"bash": "for x in; do"}});
+    let structural = json!({
+        "phases": ["first", "second", "third", "fourth"],
+        "configureFlags": 3,
+        "configureStyle": "scons",
+        "outputs": ["out", "my-dev"],
+        "src": "missing-1.0.tar.gz",
+        "phaser": {"phases": bodies.clone(), "hooks": hooks.clone()}
+    });
+    let syntax_only = json!({
+        "phases": ["first", "second", "third", "fourth"],
+        "phaser": {"phases": bodies, "hooks": hooks}
+    });
+    let body_problems = [
+        "plan.json: phaser.phases.second.rhai: line 1:9: syntax error",
+        "plan.json: phaser.phases.third.lua: line 1: ",
+        "plan.json: phaser.phases.fourth.bash: line 3: syntax error: unexpected end of file",
+        "plan.json: phaser.hooks.preSecond.bash: line 2: syntax error",
+    ];
+    refused(syntax_only, &body_problems);
+    let mut all = vec![
+        "plan.json: configureFlags: must be a list of strings",
+        "plan.json: configureStyle: `scons` is not a configure style: use autotools, cmake, meson",
+        "plan.json: outputs[1]: `my-dev` is not an output name",
+        "missing-1.0.tar.gz does not exist",
+    ];
+    all.extend(body_problems);
+    refused(structural, &all);
+}

@@ -271,3 +271,15 @@ fn set_source_root_picks_the_directory() {
     }));
     assert!(b.out("bin/demo").exists());
 }
+
+#[test]
+fn a_bash_hook_that_changes_nothing_keeps_variables_bash_cannot_name() {
+    // Nix passes such names through the environment (`env."a.b"`); bash
+    // cannot hold them as variables, so they are not the hook's to delete.
+    let b = build(json!({
+        "env": {"dotted.name": "kept", "with-dash": "kept too"},
+        "postConfigure": ":",
+        "postInstall": "printenv dotted.name with-dash > $out/seen"
+    }));
+    assert_eq!(b.read_out("seen"), "kept\nkept too\n");
+}

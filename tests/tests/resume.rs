@@ -188,3 +188,37 @@ fn resume_without_a_state_says_what_to_do() {
         describe(&output)
     );
 }
+
+/// After a failure the usual fix is made by hand in the build directory;
+/// `--from` continues on the tree as it is, so the fix is kept, and the
+/// failure message says when to use `--from` and when `--resume`.
+#[test]
+fn from_keeps_a_fix_made_by_hand_in_the_build_directory() {
+    let sandbox = Sandbox::new();
+    let plan = json!({
+        "phases": ["setup", "needs"],
+        "phaser": {"phases": {
+            "setup": {"bash": "mkdir -p src"},
+            "needs": {"bash": "test -e src/config.h"}
+        }}
+    });
+    let output = sandbox.run(&plan, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let err = String::from_utf8_lossy(&output.stderr);
+    let dir = sandbox.build_dir().canonicalize().unwrap();
+    assert!(
+        err.contains(&format!(
+            "fix the problem (in the plan, or by hand in {}) and continue with `--build-dir {} --from needs`: it runs `needs` again on the tree as it is",
+            dir.display(),
+            dir.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--resume"), "{err}");
+    // The fix: a file the failed phase needs, added by hand.
+    let fix = sandbox.build_dir().join("src/config.h");
+    std::fs::write(&fix, "#define FIXED 1\n").unwrap();
+    let output = sandbox.run(&plan, &["--from", "needs"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(fix.exists(), "--from removed the fix");
+}

@@ -107,6 +107,18 @@ impl Drop for Tmux {
     }
 }
 
+/// `phaser shell PLAN --at build` in the sandbox, in tmux.
+fn shell_at_build(sandbox: &Sandbox, plan: &std::path::Path) -> Tmux {
+    let command = format!(
+        "{} shell {} --build-dir {} --out-dir {} --at build",
+        phaser_bin().display(),
+        plan.display(),
+        sandbox.build_dir().display(),
+        sandbox.path("out").display()
+    );
+    Tmux::start(&command)
+}
+
 #[test]
 fn a_shell_at_build_runs_phases_through_the_runner() {
     let sandbox = Sandbox::new();
@@ -116,14 +128,7 @@ fn a_shell_at_build_runs_phases_through_the_runner() {
         "src": workspace_root().join("tests/fixtures/demo-1.0"),
         "makeFlags": ["DEMO_MODE=shell"]
     }));
-    let command = format!(
-        "{} shell {} --build-dir {} --out-dir {} --at build",
-        phaser_bin().display(),
-        plan.display(),
-        sandbox.build_dir().display(),
-        sandbox.path("out").display()
-    );
-    let tmux = Tmux::start(&command);
+    let tmux = shell_at_build(&sandbox, &plan);
     tmux.wait_for_prompt(1);
     tmux.send(
         "echo \"pname=$pname flags=${makeFlags[*]} out=$out\"; type -t substituteInPlace; pwd",
@@ -158,4 +163,41 @@ fn a_shell_at_build_runs_phases_through_the_runner() {
         completed,
         ["unpack", "patch", "configure", "build", "install"]
     );
+}
+
+#[test]
+fn a_sigint_to_phaser_shell_leaves_its_interactive_bash_running() {
+    let sandbox = Sandbox::new();
+    let plan = sandbox.write_plan(&json!({
+        "pname": "demo",
+        "version": "1.0",
+        "src": workspace_root().join("tests/fixtures/demo-1.0"),
+    }));
+    let tmux = shell_at_build(&sandbox, &plan);
+    tmux.wait_for_prompt(1);
+    tmux.send("echo PHASER-PID=$PPID");
+    let screen = tmux.wait_for("PHASER-PID=");
+    let pid: i32 = screen
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("PHASER-PID="))
+        .find_map(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid on the screen:\n{screen}"));
+    tmux.wait_for_prompt(2);
+    // What a program embedding phaser, or a stray `kill -INT`, does after
+    // the earlier phases ran: phaser must not die and orphan the shell.
+    // SAFETY: signalling the phaser this test started.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.send("echo STILL-$((40+2))");
+    let screen = tmux.wait_for("STILL-42");
+    assert!(
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')),
+        "phaser died of the SIGINT: {screen}"
+    );
+    tmux.send("exit");
 }

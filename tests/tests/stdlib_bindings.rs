@@ -470,3 +470,34 @@ fn every_standard_library_function_has_a_binding_scenario() {
         "functions without a scenario through the bindings: {missing:?}"
     );
 }
+
+/// `phaser std ... | head` ends quietly when head stops reading, as
+/// coreutils do, instead of panicking on the closed pipe.
+#[test]
+fn a_closed_stdout_ends_phaser_std_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.txt");
+    std::fs::write(&big, "line\n".repeat(200_000)).unwrap();
+    let mut child = phaser_tests::phaser()
+        .args(["std", "read"])
+        .arg(&big)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then close the pipe: the rest (1 MB, more than a
+    // pipe holds) has nowhere to go.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        output.status.signal() == Some(libc::SIGPIPE) || output.status.success(),
+        "{:?}: {err}",
+        output.status
+    );
+}

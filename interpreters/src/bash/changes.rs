@@ -44,6 +44,7 @@ impl Dump {
             .split(|b| *b == 0)
             .map(|f| String::from_utf8_lossy(f).into_owned());
         let mut dump = Dump::default();
+        let mut complete = false;
         let mut next = |what: &str| {
             fields
                 .next()
@@ -60,6 +61,10 @@ impl Dump {
                     .map_err(|_| "bad count in the variable dump".to_string())
             };
             match tag.as_str() {
+                "end" => {
+                    complete = true;
+                    break;
+                }
                 "cwd" => dump.cwd = next("cwd")?,
                 "E" | "S" => {
                     let name = next("name")?;
@@ -90,6 +95,12 @@ impl Dump {
                 }
                 other => return Err(format!("unknown record `{other}` in the variable dump")),
             }
+        }
+        if !complete {
+            return Err(String::from(
+                "the record of what the script changed is cut short (is the disk full?), so its \
+                 changes are unknown",
+            ));
         }
         Ok(dump)
     }

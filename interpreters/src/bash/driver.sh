@@ -75,6 +75,8 @@ __phaser_dump() {
             declare -f "$__phaser_n"
             printf '\0'
         done <"$PHASER_DUMP.functions"
+        # The last record: a dump without it was cut short (a full disk).
+        printf 'end\0'
     } >"$PHASER_DUMP"
 }
 

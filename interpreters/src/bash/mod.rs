@@ -99,12 +99,17 @@ impl Interpreter for BashInterpreter {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
         let io = |what: &str, e: std::io::Error| fail(format!("{what}: {e}"));
         let dir = invocation.scratch;
+        // phaser's own directory: a symlink there is not followed.
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(dir)
+                .map_err(|e| io("removing a symlink in the scratch directory's place", e))?;
+        }
         std::fs::create_dir_all(dir).map_err(|e| io("creating the scratch directory", e))?;
         let file = |name: &str| dir.join(name);
 
         let script_path = match &script.source {
             ScriptSource::Inline(text) => {
-                overwrite(&file("script.sh"), text.as_bytes())
+                phaser_stdlib::control_file::overwrite(&file("script.sh"), text.as_bytes())
                     .map_err(|e| io("writing the script", e))?;
                 file("script.sh")
             }
@@ -122,7 +127,8 @@ impl Interpreter for BashInterpreter {
             ("vars.sh", declarations.as_bytes()),
             ("prelude.sh", prelude().as_bytes()),
         ] {
-            overwrite(&file(name), bytes).map_err(|e| io("writing the phase's files", e))?;
+            phaser_stdlib::control_file::overwrite(&file(name), bytes)
+                .map_err(|e| io("writing the phase's files", e))?;
         }
         for stale in ["answer.json", "dump", "errors", "dump.functions"] {
             let _ = std::fs::remove_file(file(stale));
@@ -144,7 +150,7 @@ impl Interpreter for BashInterpreter {
             .env("PHASER_ERRORS", file("errors"))
             .env("PHASER_CWD", &input.paths.cwd)
             .env("PHASER_EXE", &self.phaser_exe);
-        let finished = child::run(&mut command, None, false)
+        let finished = child::run(&mut command, None, false, invocation)
             .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?;
 
         if !finished.status.success() {
@@ -162,40 +168,104 @@ impl Interpreter for BashInterpreter {
         let dump = std::fs::read(file("dump")).map_err(|_| {
             fail("the script ended the shell early (an `exit` in a phase body?) so its changes are unknown; use `return` instead".into())
         })?;
-        let automatic = changes::Dump::parse(&dump)
-            .map_err(&fail)?
-            .answer(input, &declared);
-        let explicit = match std::fs::read(file("answer.json")) {
-            Ok(bytes) => {
-                Answer::from_bytes(&bytes).map_err(|m| fail(format!("$PHASER_OUTPUT: {m}")))?
-            }
-            Err(_) => Answer::default(),
-        };
-        Ok(automatic.overlay(explicit))
+        let explicit = std::fs::read(file("answer.json")).ok();
+        answer(input, &declared, &dump, explicit.as_deref())
+            .map_err(|m| fail(m).with_stderr_tail(finished.stderr_tail))
+    }
+
+    /// `bash -n` on each script, all of them side by side.
+    fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
+        let started: Vec<Result<std::process::Child, String>> = scripts
+            .iter()
+            .map(|script| {
+                let mut command = std::process::Command::new(&self.bash);
+                command.env_clear().args(["--noprofile", "--norc", "-n"]);
+                match &script.source {
+                    ScriptSource::Inline(text) => command.arg("-c").arg(text).arg(&script.name),
+                    ScriptSource::File(path) => command.arg(path),
+                    ScriptSource::Argv(_) => {
+                        return Err("a bash body is source text or a file, not an argv".into())
+                    }
+                };
+                command
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("could not start {}: {e}", self.bash.display()))
+            })
+            .collect();
+        started
+            .into_iter()
+            .zip(scripts)
+            .map(|(child, script)| {
+                let output = child?
+                    .wait_with_output()
+                    .map_err(|e| format!("waiting for bash -n: {e}"))?;
+                if output.status.success() {
+                    return Ok(());
+                }
+                Err(syntax_errors(
+                    &String::from_utf8_lossy(&output.stderr),
+                    script,
+                ))
+            })
+            .collect()
     }
 }
 
-/// Makes `bytes` the whole content of `path` by writing over what is there
-/// and then cutting it to length, not by truncating it first as
-/// `std::fs::write` does: ext4 answers a truncate-to-zero followed by a
-/// write with an immediate flush of the file (its `auto_da_alloc`
-/// heuristic), which costs milliseconds per file on a busy disk, and these
-/// scratch files are rewritten for every phase.
-fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    let before = file.metadata()?.len();
-    file.write_all(bytes)?;
-    // Cut only what is left of a longer old content: a truncate to the
-    // same length still costs ext4 a pass over the file's blocks.
-    if before > bytes.len() as u64 {
-        file.set_len(bytes.len() as u64)?;
+/// `bash -n`'s complaints without its prefixes (`NAME: -c: ` or `FILE: `),
+/// on one line.
+fn syntax_errors(stderr: &str, script: &Script) -> String {
+    let prefixes = [
+        format!("{}: -c: ", script.name),
+        format!("{}: ", script.name),
+    ];
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(|line| {
+            prefixes
+                .iter()
+                .find_map(|p| line.strip_prefix(p.as_str()))
+                .unwrap_or(line)
+        })
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        String::from("bash -n found a syntax error")
+    } else {
+        lines.join("; ")
     }
-    Ok(())
+}
+
+/// A bash phase's answer: what the driver's variable `dump` says the
+/// script changed, overlaid with the explicit `$PHASER_OUTPUT` answer when
+/// it wrote one.
+fn answer(
+    input: &PhaseInput,
+    declared: &vars::Declared,
+    dump: &[u8],
+    explicit: Option<&[u8]>,
+) -> Result<Answer, String> {
+    let automatic = changes::Dump::parse(dump)?.answer(input, declared);
+    let explicit = match explicit {
+        Some(bytes) => Answer::from_bytes(bytes).map_err(|m| format!("$PHASER_OUTPUT: {m}"))?,
+        None => Answer::default(),
+    };
+    Ok(automatic.overlay(explicit))
+}
+
+/// The answer a bash phase with `input` gives when the driver dumped
+/// `dump` and the script wrote `explicit` to `$PHASER_OUTPUT`: the parsing
+/// half of [`BashInterpreter`], without running bash (the fuzz targets
+/// feed it arbitrary bytes).
+pub fn answer_from_dump(
+    input: &PhaseInput,
+    dump: &[u8],
+    explicit: Option<&[u8]>,
+) -> Result<Answer, String> {
+    let (_, declared) = vars::declarations(input);
+    answer(input, &declared, dump, explicit)
 }
 
 /// Where the driver's ERR trap saw the first failure: the script line and the command.
@@ -262,10 +332,12 @@ mod tests {
             },
         };
         let roots = vec![dir.path().to_path_buf()];
+        let groups = phaser_stdlib::ProcessGroups::new();
         let invocation = Invocation {
             label: "build",
             roots: &roots,
             scratch: &dir.path().join("scratch"),
+            groups: &groups,
         };
         let script = Script::inline(Language::Bash, source, "test.sh");
         BashInterpreter::new(Path::new("phaser")).run(&script, &input, &invocation)

@@ -1,6 +1,7 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
 mod init_cmd;
+mod interrupts;
 mod nix_builder;
 mod plan_cmd;
 mod port_cmd;
@@ -280,22 +281,36 @@ fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, ran
         Ok((plan, _)) => plan,
         Err(status) => return status,
     };
-    let mut options = RunOptions::new(out_dir);
+    let mut options = run_options(out_dir);
     options.build_dir = build_dir;
     options.range = range;
     run_plan(&plan, options)
 }
 
+/// Options for a run of this command: bash phases call this phaser for
+/// `phaser std`, and SIGINT/SIGTERM/SIGHUP stop the build.
+pub(crate) fn run_options(out_dir: PathBuf) -> RunOptions {
+    let mut options = RunOptions::new(out_dir);
+    options.phaser_exe = std::env::current_exe().ok();
+    options.cancel = interrupts::Interrupts::get().cancel();
+    options
+}
+
 /// Loads and resolves a plan, or prints why not and gives the exit status
 /// (2: the plan is wrong, nothing ran).
 fn load_plan(path: &std::path::Path) -> Result<(Plan, Vec<phaser::ResolvedPhase>), i32> {
-    let report = |e: phaser::PlanError| {
-        eprintln!("phaser: {e}");
-        2
-    };
-    let plan = Plan::load(path).map_err(report)?;
-    let phases = phaser::resolve_order(&plan).map_err(report)?;
+    let plan = phaser::check::load(path).map_err(|e| report_plan_errors(&e))?;
+    let phases = phaser::resolve_order(&plan).map_err(|e| report_plan_errors(&e.into()))?;
     Ok((plan, phases))
+}
+
+/// Prints every problem of a plan, one per line; the exit status 2 says
+/// the plan is wrong and nothing ran.
+fn report_plan_errors(errors: &phaser::PlanErrors) -> i32 {
+    for problem in errors.iter() {
+        eprintln!("phaser: {problem}");
+    }
+    2
 }
 
 /// Runs a loaded plan, prints the closing table, and returns the exit status.
@@ -304,7 +319,7 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
     let started = std::time::Instant::now();
     match runner.run() {
         Ok(report) => {
-            runner.print_table(&report.phases, report.total);
+            runner.print_table(&report.phases, report.bookkeeping, report.total);
             if let Some(status) = report.ignored_failure {
                 eprintln!("phaser: a phase failed with status {status}; succeedOnFailure is set, so the build ends well with the status in $out/nix-support/failed");
             }
@@ -314,17 +329,44 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
             0
         }
         Err(failure) => {
-            runner.print_table(&failure.phases, started.elapsed());
-            eprintln!("phaser: {failure}");
-            if let Some(dir) = &failure.build_top {
-                eprintln!(
-                    "phaser: the build directory {} keeps the state of the last finished phase; fix the problem and continue with `--build-dir {} --from PHASE`",
-                    dir.display(),
-                    dir.display()
-                );
+            if failure.phases.is_empty() && failure.build_top.is_none() {
+                // Nothing started (a plan error): no table to show.
+                return report_failure(&failure);
             }
-            // As stdenv's builder: the failing command's status.
-            failure.status()
+            runner.print_table(&failure.phases, failure.bookkeeping, started.elapsed());
+            report_failure(&failure)
         }
     }
+}
+
+/// Says why a run failed and how to continue; returns the exit status.
+fn report_failure(failure: &phaser::RunFailure) -> i32 {
+    if let Some(errors) = failure.error.downcast_ref::<phaser::PlanErrors>() {
+        return report_plan_errors(errors);
+    }
+    eprintln!("phaser: {failure}");
+    if let Some(interrupted) = failure.error.downcast_ref::<phaser::Interrupted>() {
+        if let Some(dir) = &failure.build_top {
+            eprintln!(
+                "phaser: `{}` did not finish; the state of the last finished phase is in {}: continue with `--build-dir {} --resume`",
+                interrupted.phase,
+                phaser::BuildState::path(dir).display(),
+                dir.display()
+            );
+        }
+        return interrupts::Interrupts::get().exit_status();
+    }
+    let failed = failure
+        .phases
+        .last()
+        .filter(|row| row.outcome == phaser::Outcome::Failed);
+    if let (Some(dir), Some(failed)) = (&failure.build_top, failed) {
+        let dir = dir.display();
+        let phase = &failed.name;
+        eprintln!(
+            "phaser: {dir} keeps the state of the last finished phase: fix the problem (in the plan, or by hand in {dir}) and continue with `--build-dir {dir} --from {phase}`: it runs `{phase}` again on the tree as it is. (After a crash or a kill, `--build-dir {dir} --resume` puts the tree back exactly where the last finished phase left it first.)"
+        );
+    }
+    // As stdenv's builder: the failing command's status.
+    failure.status()
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use phaser::split::SplitBuild;
-use phaser::{Plan, RunOptions};
+use phaser::Plan;
 
 /// Where Nix put `.attrs.json`: `NIX_ATTRS_JSON_FILE` when that file
 /// exists (Nix 2.8 sets it to a host path that does not exist inside its
@@ -54,7 +54,7 @@ pub fn main() -> i32 {
         .map(PathBuf::from)
         .or_else(|| attrs.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut options = RunOptions::new(&top);
+    let mut options = super::run_options(top.clone());
     options.build_dir = Some(top.clone());
     if let Some(split) = &split {
         eprintln!(

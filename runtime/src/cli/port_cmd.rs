@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use phaser::{Plan, RunOptions, Runner};
+use phaser::{Plan, Runner};
 use phaser_port::compare::{first_difference, Side};
 use phaser_port::{port_plan, PortOptions, Ported, Target};
 
@@ -64,7 +64,7 @@ fn port(plan_path: &Path, target: Target) -> Result<(Plan, Ported), i32> {
         eprintln!("phaser port: cannot create a temporary directory: {e}");
         1
     })?;
-    let runner = Runner::new(&plan, RunOptions::new(scratch.path().join("out")));
+    let runner = Runner::new(&plan, super::run_options(scratch.path().join("out")));
     let env = match runner.initial_state(scratch.path()) {
         Ok(state) => state.env.keys().cloned().collect(),
         Err(e) => {
@@ -107,7 +107,7 @@ fn check_port(original: &Plan, ported: &Ported, target: Target) -> i32 {
     let mut builds = Vec::new();
     for (name, plan) in [("bash", original), (target.key(), &translated)] {
         let dir = scratch.path().join(name);
-        let mut options = RunOptions::new(dir.join("out"));
+        let mut options = super::run_options(dir.join("out"));
         options.build_dir = Some(dir.join("build"));
         eprintln!("phaser port: building the {name} plan in {}", dir.display());
         match Runner::new(plan, options).run() {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use phaser::{BuildState, Range, RunOptions, Runner};
+use phaser::{BuildState, Range, Runner};
 
 /// The variables that tie a shell to its build.
 const PLAN_VAR: &str = "PHASER_PLAN";
@@ -36,7 +36,7 @@ pub fn main(
         return 1;
     }
     let build_dir = build_dir.canonicalize().unwrap_or(build_dir);
-    let mut options = RunOptions::new(out_dir);
+    let mut options = super::run_options(out_dir);
     options.build_dir = Some(build_dir.clone());
 
     // Run what comes before --at, unless an earlier run already did.
@@ -79,9 +79,8 @@ pub fn main(
             if i > 0 {
                 let runner = Runner::new(&plan, first_run);
                 if let Err(failure) = runner.run() {
-                    runner.print_table(&failure.phases, Default::default());
-                    eprintln!("phaser: {failure}");
-                    return 1;
+                    runner.print_table(&failure.phases, failure.bookkeeping, Default::default());
+                    return super::report_failure(&failure);
                 }
             }
         }
@@ -106,7 +105,10 @@ pub fn main(
     };
     let label = at.unwrap_or("shell");
     let input = phaser::phase_input(&state, &build_dir, label, 0, None);
-    let exe = options.phaser_exe.clone();
+    let exe = options
+        .phaser_exe
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("phaser"));
     let rc = format!(
         "{setup}\ncd -- {cwd}\n\
          runPhase() {{ \"$PHASER_EXE\" phase \"$1\" && eval \"$(\"$PHASER_EXE\" phase --vars)\"; }}\n\
@@ -118,15 +120,12 @@ pub fn main(
         order = phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(" "),
     );
     let rc_path = build_dir.join(".phaser").join("shell.rc");
-    if let Err(e) = std::fs::write(&rc_path, rc) {
+    if let Err(e) = phaser::stdlib::control_file::overwrite(&rc_path, rc.as_bytes()) {
         eprintln!("phaser: writing {}: {e}", rc_path.display());
         return 1;
     }
     let mut roots = vec![build_dir.clone()];
     roots.extend(state.outputs.values().map(PathBuf::from));
-    if let Some(tmp) = state.env.get("TMPDIR") {
-        roots.push(PathBuf::from(tmp));
-    }
     let status = Command::new("bash")
         .arg("--rcfile")
         .arg(&rc_path)
@@ -200,7 +199,7 @@ pub fn phase(name: Option<&str>, vars: bool) -> i32 {
             })
         })
         .unwrap_or_else(|| PathBuf::from("result"));
-    let mut options = RunOptions::new(out_dir);
+    let mut options = super::run_options(out_dir);
     options.build_dir = Some(build_dir);
     options.range = Range::Only(name.to_string());
     super::run_plan(&plan, options)

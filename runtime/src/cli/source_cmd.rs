@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use phaser::{Range, RunOptions, Runner};
+use phaser::{Range, Runner};
 use serde_json::Value;
 
 pub fn main(plan_path: &Path, out_dir: &Path, build_dir: Option<PathBuf>) -> i32 {
@@ -46,7 +46,7 @@ pub fn main(plan_path: &Path, out_dir: &Path, build_dir: Option<PathBuf>) -> i32
             }
         },
     };
-    let mut options = RunOptions::new(scratch.path().join(".outputs"));
+    let mut options = super::run_options(scratch.path().join(".outputs"));
     options.build_dir = Some(scratch.path().to_path_buf());
     options.range = Range::Span {
         from: None,
@@ -56,9 +56,8 @@ pub fn main(plan_path: &Path, out_dir: &Path, build_dir: Option<PathBuf>) -> i32
     let report = match runner.run() {
         Ok(report) => report,
         Err(failure) => {
-            runner.print_table(&failure.phases, Default::default());
-            eprintln!("phaser: {failure}");
-            return 1;
+            runner.print_table(&failure.phases, failure.bookkeeping, Default::default());
+            return super::report_failure(&failure);
         }
     };
     let root = match report.state.state.get("sourceRoot").and_then(Value::as_str) {

@@ -3,15 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use phaser::split::{render, SplitOptions};
-use phaser::Plan;
 
 pub fn main(plan: &Path, phaser_exe: Option<PathBuf>) -> i32 {
-    let plan = match Plan::load(plan) {
+    let plan = match phaser::check::load(plan) {
         Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("phaser: {e}");
-            return 2;
-        }
+        Err(e) => return super::report_plan_errors(&e),
     };
     let Some(exe) = phaser_exe.or_else(|| std::env::current_exe().ok()) else {
         eprintln!("phaser: cannot tell where this phaser is; name the builder with --phaser PATH");

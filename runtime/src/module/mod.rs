@@ -110,19 +110,22 @@ pub fn load(path: &Path) -> Result<Module, PlanError> {
         }
     };
     let attrs = object("attrs")?;
-    crate::plan::attributes::check(&file, &attrs)?;
+    let mut problems = crate::plan::attributes::check(&file, &attrs);
     let env = object("env")?;
     if let Some((var, _)) = env.iter().find(|(_, v)| !v.is_string()) {
-        return Err(err(&format!("env.{var}"), "must be a string".into()));
+        problems.push(err(&format!("env.{var}"), "must be a string".into()));
     }
     let phases = match map.get("phases") {
-        Some(v) => phase_specs(&file, dir, "phases", v, Some(&name))?,
+        Some(v) => phase_specs(&file, dir, "phases", v, Some(&name), &mut problems),
         None => Vec::new(),
     };
     let hooks = match map.get("hooks") {
-        Some(v) => hook_specs(&file, dir, "hooks", v, Some(&name))?,
+        Some(v) => hook_specs(&file, dir, "hooks", v, Some(&name), &mut problems),
         None => Vec::new(),
     };
+    if let Some(problem) = problems.into_iter().next() {
+        return Err(problem);
+    }
     Ok(Module {
         info: ModuleInfo {
             name,

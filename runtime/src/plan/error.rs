@@ -36,3 +36,39 @@ impl fmt::Display for PlanError {
 }
 
 impl std::error::Error for PlanError {}
+
+/// Every problem found in a plan, in the order found (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanErrors(Vec<PlanError>);
+
+impl PlanErrors {
+    /// The problems, or `None` when there are none.
+    pub fn from_list(problems: Vec<PlanError>) -> Option<PlanErrors> {
+        (!problems.is_empty()).then_some(PlanErrors(problems))
+    }
+
+    /// The problems, one by one.
+    pub fn iter(&self) -> impl Iterator<Item = &PlanError> {
+        self.0.iter()
+    }
+}
+
+impl From<PlanError> for PlanErrors {
+    fn from(problem: PlanError) -> PlanErrors {
+        PlanErrors(vec![problem])
+    }
+}
+
+impl fmt::Display for PlanErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PlanErrors {}

@@ -4,6 +4,7 @@
 pub(crate) mod attributes;
 mod body;
 mod error;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -13,7 +14,8 @@ use serde_json::{Map, Value};
 
 pub use attributes::is_set;
 pub use body::Placement;
-pub use error::PlanError;
+pub use error::{PlanError, PlanErrors};
+pub(crate) use settings::{hook_specs, phase_specs};
 
 /// A phase written in Rust by an embedding program.
 pub type NativeFn = Rc<dyn Fn(&PhaseInput) -> Result<Answer, String>>;
@@ -78,6 +80,9 @@ pub struct Plan {
     /// `phaser.seeds`: the seed manifest checked before the first phase
     /// (see [`crate::seeds`]).
     pub seeds: Option<PathBuf>,
+    /// `phaser.rhaiMaxOperations`: the most operations one Rhai script may
+    /// take (none: no limit).
+    pub rhai_max_operations: Option<u64>,
     /// `phaser.compilerWrapper` (default true): whether the phases' PATH
     /// starts with phaser's compiler and linker wrapper (see
     /// [`crate::wrapper`]).
@@ -95,12 +100,24 @@ pub struct Plan {
     pub modules: Vec<crate::module::ModuleInfo>,
 }
 
-/// Keys allowed under `phaser`.
-const PHASER_KEYS: &[&str] = &["phases", "hooks", "writeRoots", "seeds", "compilerWrapper"];
-
 impl Plan {
-    /// Reads and validates a plan file.
-    pub fn load(path: &Path) -> Result<Plan, PlanError> {
+    /// Reads and validates a plan file: every problem found, at once.
+    pub fn load(path: &Path) -> Result<Plan, PlanErrors> {
+        let (value, dir, file) = Plan::read(path)?;
+        Plan::from_value(value, &dir, &file)
+    }
+
+    /// Validates a plan given as a JSON value; `dir` anchors relative paths
+    /// and `file` names the plan in messages. Every problem found is
+    /// reported, not only the first.
+    pub fn from_value(value: Value, dir: &Path, file: &str) -> Result<Plan, PlanErrors> {
+        let (plan, problems) = Plan::parse(value, dir, file)?;
+        PlanErrors::from_list(problems).map_or(Ok(plan), Err)
+    }
+
+    /// A plan file's JSON, the directory relative paths in it are
+    /// relative to, and its name for messages.
+    pub(crate) fn read(path: &Path) -> Result<(Value, PathBuf, String), PlanErrors> {
         let file = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -125,30 +142,37 @@ impl Plan {
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
         let dir = std::path::absolute(&dir).unwrap_or(dir);
-        Plan::from_value(value, &dir, &file)
+        Ok((value, dir, file))
     }
 
-    /// Validates a plan given as a JSON value; `dir` anchors relative paths
-    /// and `file` names the plan in messages.
-    pub fn from_value(value: Value, dir: &Path, file: &str) -> Result<Plan, PlanError> {
+    /// The plan as far as it can be read, and every problem found in it
+    /// (bodies that cannot be read are left out); the order is checked
+    /// when nothing else is wrong. An error only for a value that is not
+    /// an object at all.
+    pub(crate) fn parse(
+        value: Value,
+        dir: &Path,
+        file: &str,
+    ) -> Result<(Plan, Vec<PlanError>), PlanErrors> {
         let Value::Object(mut attrs) = value.clone() else {
-            return Err(PlanError::at(
-                file,
-                "",
-                "a plan must be a JSON object of attributes",
-            ));
+            return Err(
+                PlanError::at(file, "", "a plan must be a JSON object of attributes").into(),
+            );
         };
         let phaser = attrs.remove("phaser").unwrap_or(Value::Object(Map::new()));
-        attributes::check(file, &attrs)?;
+        let mut problems = attributes::check(file, &attrs);
         attributes::anchor_paths(&mut attrs, dir);
-        let dependencies = crate::deps::Dependencies::resolve(&attrs)
-            .map_err(|(at, message)| PlanError::at(file, at, message))?;
+        let dependencies = crate::deps::Dependencies::resolve(&attrs).unwrap_or_else(|(at, m)| {
+            problems.push(PlanError::at(file, at, m));
+            Default::default()
+        });
         let mut plan = Plan {
             attrs,
             phases: Vec::new(),
             hooks: Vec::new(),
             write_roots: Vec::new(),
             seeds: None,
+            rhai_max_operations: None,
             compiler_wrapper: true,
             dir: dir.to_path_buf(),
             file: file.to_string(),
@@ -156,68 +180,18 @@ impl Plan {
             dependencies,
             modules: Vec::new(),
         };
-        plan.read_phaser_settings(&phaser)?;
-        let modules = crate::module::find(&plan.dependencies)?;
-        crate::module::merge(&mut plan, modules)?;
-        crate::order::resolve(&plan)?;
-        Ok(plan)
-    }
-
-    fn read_phaser_settings(&mut self, phaser: &Value) -> Result<(), PlanError> {
-        let file = self.file.clone();
-        let Value::Object(phaser) = phaser else {
-            return Err(PlanError::at(&file, "phaser", "must be an object"));
-        };
-        for key in phaser.keys() {
-            if !PHASER_KEYS.contains(&key.as_str()) {
-                return Err(PlanError::at(
-                    &file,
-                    format!("phaser.{key}"),
-                    format!("unknown setting; phaser takes {}", PHASER_KEYS.join(", ")),
-                ));
+        plan.read_phaser_settings(&phaser, &mut problems);
+        let merged = crate::module::find(&plan.dependencies)
+            .and_then(|modules| crate::module::merge(&mut plan, modules));
+        if let Err(problem) = merged {
+            problems.push(problem);
+        }
+        if problems.is_empty() {
+            if let Err(problem) = crate::order::resolve(&plan) {
+                problems.push(problem);
             }
         }
-        if let Some(phases) = phaser.get("phases") {
-            self.phases = phase_specs(&file, &self.dir, "phaser.phases", phases, None)?;
-        }
-        if let Some(hooks) = phaser.get("hooks") {
-            self.hooks = hook_specs(&file, &self.dir, "phaser.hooks", hooks, None)?;
-        }
-        if let Some(roots) = phaser.get("writeRoots") {
-            let list = roots
-                .as_array()
-                .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
-                .ok_or_else(|| {
-                    PlanError::at(
-                        &file,
-                        "phaser.writeRoots",
-                        "must be a list of directory paths",
-                    )
-                })?;
-            self.write_roots = list.into_iter().map(|p| self.dir.join(p)).collect();
-        }
-        if let Some(seeds) = phaser.get("seeds") {
-            let path = seeds.as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
-                PlanError::at(
-                    &file,
-                    "phaser.seeds",
-                    "must be the path of a seed manifest (JSON), relative to the plan",
-                )
-            })?;
-            self.seeds = Some(self.dir.join(path));
-        }
-        match phaser.get("compilerWrapper") {
-            None => {}
-            Some(Value::Bool(on)) => self.compiler_wrapper = *on,
-            Some(_) => {
-                return Err(PlanError::at(
-                    &file,
-                    "phaser.compilerWrapper",
-                    "must be true or false",
-                ))
-            }
-        }
-        Ok(())
+        Ok((plan, problems))
     }
 
     /// Adds (or replaces) a phase written in Rust, the way `phaser.phases`
@@ -248,98 +222,6 @@ impl Plan {
             _ => self.file.trim_end_matches(".json").to_string(),
         }
     }
-}
-
-/// Reads an object of phase bodies (`phaser.phases`, a module's
-/// `phases`) at JSON path `at` of `file`; `module` names the module they
-/// come from (which may not delete a phase).
-pub(crate) fn phase_specs(
-    file: &str,
-    dir: &Path,
-    at: &str,
-    phases: &Value,
-    module: Option<&str>,
-) -> Result<Vec<PhaseSpec>, PlanError> {
-    let Value::Object(phases) = phases else {
-        return Err(PlanError::at(
-            file,
-            at,
-            "must be an object of phase name to body",
-        ));
-    };
-    let mut specs = Vec::new();
-    for (name, value) in phases {
-        let at = format!("{at}.{name}");
-        let (body, placement) = match value {
-            Value::Null if module.is_some() => {
-                return Err(PlanError::at(
-                    file,
-                    &at,
-                    "a module adds or replaces phases; it cannot delete one (a plan can)",
-                ))
-            }
-            Value::Null => (None, None),
-            value => {
-                let (script, placement) = body::parse_body(file, dir, &at, value, true)?;
-                (Some(Body::Script(script)), placement)
-            }
-        };
-        specs.push(PhaseSpec {
-            name: normalize_phase_name(name),
-            body,
-            placement,
-            at,
-            module: module.map(str::to_string),
-        });
-    }
-    Ok(specs)
-}
-
-/// Reads an object of hook name to body or list of bodies
-/// (`phaser.hooks`, a module's `hooks`) at JSON path `at` of `file`.
-pub(crate) fn hook_specs(
-    file: &str,
-    dir: &Path,
-    at: &str,
-    hooks: &Value,
-    module: Option<&str>,
-) -> Result<Vec<HookSpec>, PlanError> {
-    let Value::Object(hooks) = hooks else {
-        return Err(PlanError::at(
-            file,
-            at,
-            "must be an object of hook name to body (or list of bodies)",
-        ));
-    };
-    let mut specs = Vec::new();
-    for (name, value) in hooks {
-        let at = format!("{at}.{name}");
-        if hook_phase(name).is_none() {
-            return Err(PlanError::at(
-                file,
-                &at,
-                "a hook is named pre<Phase> or post<Phase>, e.g. preConfigure",
-            ));
-        }
-        let bodies: Vec<(String, &Value)> = match value {
-            Value::Array(list) => list
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (format!("{at}[{i}]"), v))
-                .collect(),
-            single => vec![(at.clone(), single)],
-        };
-        for (at, value) in bodies {
-            let (script, _) = body::parse_body(file, dir, &at, value, false)?;
-            specs.push(HookSpec {
-                name: name.clone(),
-                body: Body::Script(script),
-                at,
-                module: module.map(str::to_string),
-            });
-        }
-    }
-    Ok(specs)
 }
 
 /// `unpackPhase` and `unpack` name the same phase.

@@ -147,7 +147,7 @@ impl SplitBuild {
             }
             state.plan_hash = plan_hash(&plan.source);
             // Inode numbers of the previous derivation's file system.
-            state.tree = Default::default();
+            state.tree = None;
         };
         let mut state = BuildState::read(build_top)?.ok_or_else(|| {
             anyhow!(

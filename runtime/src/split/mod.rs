@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::order::{self, ResolvedPhase};
-use crate::plan::{capitalize, hook_phase, normalize_phase_name, Plan, PlanError};
+use crate::plan::{capitalize, hook_phase, normalize_phase_name, Plan, PlanErrors};
 pub use builder::SplitBuild;
 use nix::Nix;
 
@@ -84,7 +84,7 @@ pub struct Rendered {
 /// The plan as Nix hands it to the builder: attribute sets come back with
 /// their names sorted, which matters for `phaser.phases` (new phases are
 /// placed in the order they are listed).
-pub fn as_nix_sees_it(plan: &Plan) -> Result<Plan, PlanError> {
+pub fn as_nix_sees_it(plan: &Plan) -> Result<Plan, PlanErrors> {
     let mut source = plan.source.clone();
     if let Some(Value::Object(phaser)) = source.get_mut("phaser") {
         for key in ["phases", "hooks"] {

@@ -59,13 +59,52 @@ impl Compression {
             Compression::None => Box::new(input),
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
             Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
-            Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(input)),
+            Compression::Xz => {
+                let stream = liblzma::stream::Stream::new_stream_decoder(
+                    XZ_MEMORY_LIMIT,
+                    liblzma::stream::CONCATENATED,
+                )
+                .map_err(io::Error::other)?;
+                Box::new(MemoryLimit(liblzma::bufread::XzDecoder::new_stream(
+                    input, stream,
+                )))
+            }
             Compression::Lzma => {
-                let stream = liblzma::stream::Stream::new_lzma_decoder(u64::MAX)
+                let stream = liblzma::stream::Stream::new_lzma_decoder(XZ_MEMORY_LIMIT)
                     .map_err(io::Error::other)?;
-                Box::new(liblzma::bufread::XzDecoder::new_stream(input, stream))
+                Box::new(MemoryLimit(liblzma::bufread::XzDecoder::new_stream(
+                    input, stream,
+                )))
             }
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(input)?),
+        })
+    }
+}
+
+/// The most memory an xz or lzma stream may take to decompress. The
+/// stream's header says how much it needs (its dictionary), and a few
+/// bytes can ask for gigabytes; `xz -9` needs 65 MiB, so no source archive
+/// comes near this.
+const XZ_MEMORY_LIMIT: u64 = 512 << 20;
+
+/// An xz/lzma reader whose "memory limit reached" says what it means.
+struct MemoryLimit<R>(R);
+
+impl<R: Read> Read for MemoryLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            let over = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<liblzma::stream::Error>())
+                .is_some_and(|inner| matches!(inner, liblzma::stream::Error::MemLimit));
+            if over {
+                io::Error::other(format!(
+                    "decompressing it would take more than {} MiB of memory (a larger dictionary than any xz preset uses)",
+                    XZ_MEMORY_LIMIT >> 20
+                ))
+            } else {
+                e
+            }
         })
     }
 }

@@ -53,14 +53,17 @@ pub fn write(
     append: bool,
     mode: Option<&Mode>,
 ) -> Result<()> {
-    let path = cx.writable(path)?;
+    let path = cx.writable_target(path)?;
     create_parent(&path)?;
+    // The checked path names no symlink; one put there since is not
+    // followed.
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)
         .append(append)
         .truncate(!append)
         .mode(0o666)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .map_err(|e| Error::io("opening for writing", &path, e))?;
     file.write_all(content)

@@ -2,7 +2,7 @@
 //! modification times (`touch`), which reproducible builds need.
 
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
@@ -67,7 +67,7 @@ fn stat(cx: &Context, a: StatArgs) -> Result<Value> {
 /// Sets a file's modification time: to `mtime` (seconds since the epoch),
 /// to `reference`'s, or to now; creates a missing file like `touch`.
 fn touch(cx: &Context, a: TouchArgs) -> Result<Value> {
-    let path = cx.writable(&a.path)?;
+    let path = cx.writable_target(&a.path)?;
     let time = match (a.mtime, &a.reference) {
         (Some(_), Some(_)) => {
             return Err(Error::msg("touch: give `mtime` or `reference`, not both"))
@@ -81,13 +81,20 @@ fn touch(cx: &Context, a: TouchArgs) -> Result<Value> {
         }
         (None, None) => SystemTime::now(),
     };
-    if !path.exists() {
-        fs::File::create(&path).map_err(|e| Error::io("creating", &path, e))?;
-    }
+    // Created when missing; never through a symlink put there since the
+    // check (the checked path names none).
     let file = fs::File::options()
         .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
-        .or_else(|_| fs::File::open(&path))
+        .or_else(|_| {
+            fs::File::options()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path)
+        })
         .map_err(|e| Error::io("opening", &path, e))?;
     file.set_modified(time)
         .map_err(|e| Error::io("setting the time of", &path, e))?;

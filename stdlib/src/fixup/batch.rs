@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use rayon::prelude::*;
 
-use crate::{process_group, Context, Error, Result};
+use crate::{Context, Error, Result};
 
 /// Most files handed to one invocation: enough to amortize the process
 /// start, few enough that the batches spread over the cores.
@@ -82,8 +82,10 @@ fn invoke(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let (child, guard) =
-        process_group::spawn(&mut command).map_err(|e| Error::io("starting", program, e))?;
+    let (child, guard) = cx
+        .groups()
+        .spawn(&mut command)
+        .map_err(|e| Error::io("starting", program, e))?;
     let output = child
         .wait_with_output()
         .map_err(|e| Error::io("waiting for", program, e))?;

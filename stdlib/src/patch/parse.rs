@@ -322,6 +322,15 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
     let header = String::from_utf8_lossy(header_line).into_owned();
     let ranges = parse_ranges(&header_line[4..])
         .ok_or_else(|| format!("line {}: malformed hunk header `{header}`", start + 1))?;
+    if [ranges.0, ranges.1, ranges.2, ranges.3]
+        .iter()
+        .any(|n| *n > MAX_LINE_NUMBER)
+    {
+        return Err(format!(
+            "line {}: the hunk header `{header}` has a line number too large for any file (at most {MAX_LINE_NUMBER})",
+            start + 1
+        ));
+    }
     let (old_start, old_len, new_start, new_len) = ranges;
     let (mut old_left, mut new_left) = (old_len, new_len);
     let mut body: Vec<(Kind, Vec<u8>)> = Vec::new();
@@ -406,6 +415,12 @@ fn strip_newline(body: &mut [(Kind, Vec<u8>)]) -> Option<()> {
     }
     Some(())
 }
+
+/// The largest line number or count a hunk header may give: far more
+/// lines than any file held in memory can have, and small enough that the
+/// applier's signed line arithmetic (offsets, sums of a few line numbers)
+/// never overflows.
+const MAX_LINE_NUMBER: usize = 1 << 48;
 
 /// `a[,b] +c[,d] @@...` into (a, b, c, d); a missing count is 1.
 fn parse_ranges(text: &[u8]) -> Option<(usize, usize, usize, usize)> {

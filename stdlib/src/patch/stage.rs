@@ -81,6 +81,12 @@ impl<'a> Stage<'a> {
 
     /// Records the new state of `name`; checks now that it may be written.
     pub(crate) fn set(&mut self, name: &[u8], state: Option<Contents>) -> Result<()> {
+        if let Some(why) = bad_name(name) {
+            return Err(Error::msg(format!(
+                "refusing to patch `{}`: {why}",
+                String::from_utf8_lossy(name).replace('\0', "\\0")
+            )));
+        }
         let path = self.cx.writable(self.path(name))?;
         self.inside(name, &path)?;
         self.changes.insert(name.to_vec(), state);
@@ -91,6 +97,7 @@ impl<'a> Stage<'a> {
     /// failure removes them and leaves the tree as it was), then deletions
     /// and renames over the originals.
     pub(crate) fn commit(self) -> Result<()> {
+        self.preflight()?;
         let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
         if let Err(e) = self.write_temporaries(&mut written) {
             for (temporary, _) in &written {
@@ -108,12 +115,22 @@ impl<'a> Stage<'a> {
                 }
             }
         }
-        for (temporary, path) in &written {
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)
-                    .map_err(|e| Error::io("creating directory", parent, e))?;
+        for (i, (temporary, path)) in written.iter().enumerate() {
+            let moved = match path.parent() {
+                Some(parent) => fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("creating directory", parent, e)),
+                None => Ok(()),
             }
-            fs::rename(temporary, path).map_err(|e| Error::io("replacing", path, e))?;
+            .and_then(|()| {
+                fs::rename(temporary, path).map_err(|e| Error::io("replacing", path, e))
+            });
+            if let Err(e) = moved {
+                // No temporary file is left behind in the tree.
+                for (temporary, _) in &written[i..] {
+                    let _ = fs::remove_file(temporary);
+                }
+                return Err(e);
+            }
         }
         Ok(())
     }
@@ -139,6 +156,39 @@ impl<'a> Stage<'a> {
                 .map_err(|e| Error::io("writing", &temporary, e))?;
             file.set_permissions(Permissions::from_mode(contents.mode))
                 .map_err(|e| Error::io("setting the mode of", &temporary, e))?;
+        }
+        Ok(())
+    }
+
+    /// Checks, before anything is written, that every change can be made:
+    /// no file is to be written where a directory is, or below a file (on
+    /// disk, or one this patch creates).
+    fn preflight(&self) -> Result<()> {
+        for (name, state) in &self.changes {
+            let path = self.path(name);
+            if state.is_some() && path.is_dir() {
+                return Err(Error::msg(format!(
+                    "cannot write {}: it is a directory",
+                    path.display()
+                )));
+            }
+            let mut ancestor = path.parent();
+            while let Some(dir) = ancestor.filter(|d| d.starts_with(&self.dir) && *d != self.dir) {
+                let relative = dir
+                    .strip_prefix(&self.dir)
+                    .map(|r| r.as_os_str().as_bytes())
+                    .unwrap_or_default();
+                let staged_file = matches!(self.changes.get(relative), Some(Some(_)));
+                let on_disk_file = fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir());
+                if staged_file || on_disk_file {
+                    return Err(Error::msg(format!(
+                        "cannot write {}: {} is a file, not a directory",
+                        path.display(),
+                        dir.display()
+                    )));
+                }
+                ancestor = dir.parent();
+            }
         }
         Ok(())
     }
@@ -176,4 +226,19 @@ impl<'a> Stage<'a> {
             )))
         }
     }
+}
+
+/// Why `name` cannot be a file below the patched directory, if it cannot:
+/// empty, a NUL byte, an empty, `.` or `..` component (also a leading or
+/// trailing `/`).
+fn bad_name(name: &[u8]) -> Option<&'static str> {
+    if name.contains(&0) {
+        return Some("a file name cannot hold a NUL byte");
+    }
+    let bad_component = name
+        .split(|b| *b == b'/')
+        .any(|part| part.is_empty() || part == b"." || part == b"..");
+    bad_component.then_some(
+        "it is not a relative path of files and directories (an empty, `.` or `..` part)",
+    )
 }

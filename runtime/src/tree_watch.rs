@@ -1,0 +1,411 @@
+//! Keeping the tree manifest current without walking the tree at every
+//! phase boundary.
+//!
+//! A run walks its roots once, when it starts, and asks the kernel
+//! (inotify) to report every change below them from then on. A thread
+//! takes the reports in while phases run, adds a watch to each directory
+//! as it appears, and, whenever the tree has been quiet for a moment,
+//! looks again at the paths reported: the manifest follows the tree as the
+//! phase goes, on the core the phase leaves free. At a phase boundary only
+//! what was reported in the last moments is left to look at.
+//!
+//! Whatever inotify cannot vouch for falls back to a full walk, so the
+//! manifest is always exact: no inotify (or its watch limit reached), a
+//! queue overflow, a root that appeared where nothing watched it. Changes
+//! made through another path to the same file (a hard link outside the
+//! watched directories) are not reported; the resume that compares the
+//! tree then refuses, naming the file, rather than restoring wrongly.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::{CString, OsStr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::tree_manifest::{walk, TreeManifest};
+
+/// What inotify reports: entries created, removed, renamed, written,
+/// closed after writing (covers writes through `mmap`), or with changed
+/// metadata.
+const MASK: u32 = libc::IN_CREATE
+    | libc::IN_DELETE
+    | libc::IN_MODIFY
+    | libc::IN_CLOSE_WRITE
+    | libc::IN_ATTRIB
+    | libc::IN_MOVED_FROM
+    | libc::IN_MOVED_TO
+    | libc::IN_DELETE_SELF
+    | libc::IN_MOVE_SELF
+    | libc::IN_ONLYDIR
+    | libc::IN_DONT_FOLLOW;
+
+/// How long the tree must be quiet before the thread looks at what changed.
+const QUIET_MS: i32 = 20;
+
+/// How many reported paths make the thread look at them even while the
+/// tree is busy, so a boundary after a large install has little left.
+const BATCH: usize = 4096;
+
+/// A manifest of some roots, kept current.
+pub(crate) struct TreeTracker {
+    roots: Vec<PathBuf>,
+    skip: PathBuf,
+    tracked: Tracked,
+}
+
+enum Tracked {
+    /// inotify follows the tree.
+    Watched(Watch),
+    /// No inotify here: every boundary walks the tree.
+    Walked(TreeManifest),
+}
+
+impl TreeTracker {
+    /// Walks `roots` (except `skip`, phaser's own directory) and starts
+    /// watching them. Nothing else changes the tree meanwhile: a run
+    /// starts its first phase only after this.
+    pub fn start(roots: &[PathBuf], skip: &Path) -> anyhow::Result<TreeTracker> {
+        let tracked = match Watch::new(roots, skip) {
+            Some(watch) => Tracked::Watched(watch),
+            None => Tracked::Walked(TreeManifest::capture(roots, skip)?),
+        };
+        Ok(TreeTracker {
+            roots: roots.to_vec(),
+            skip: skip.to_path_buf(),
+            tracked,
+        })
+    }
+
+    /// Calls `f` with the manifest as the tree is now.
+    pub fn with_current<R>(&mut self, f: impl FnOnce(&TreeManifest) -> R) -> anyhow::Result<R> {
+        match &mut self.tracked {
+            Tracked::Walked(manifest) => {
+                *manifest = TreeManifest::capture(&self.roots, &self.skip)?;
+                Ok(f(manifest))
+            }
+            Tracked::Watched(watch) => {
+                let mut state = watch.shared.lock();
+                watch.shared.drain(&mut state);
+                if state.lost {
+                    state.lost = false;
+                    state.pending.clear();
+                    state.manifest = TreeManifest::with_roots(&self.roots);
+                    watch.shared.watch_roots(&mut state, &self.roots);
+                }
+                watch.shared.apply(&mut state);
+                for root in &self.roots {
+                    let known = state.manifest.contains(root);
+                    if !known && root.symlink_metadata().is_ok() {
+                        watch.shared.watch_tree(&mut state, root);
+                    }
+                }
+                Ok(f(&state.manifest))
+            }
+        }
+    }
+}
+
+/// An inotify instance over the roots, its reports taken in by a thread.
+struct Watch {
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    fd: OwnedFd,
+    skip: PathBuf,
+    stop: AtomicBool,
+    /// Written to when the watch drops, so the thread wakes at once.
+    wake: (OwnedFd, OwnedFd),
+    state: Mutex<WatchState>,
+}
+
+struct WatchState {
+    manifest: TreeManifest,
+    /// Watch descriptor to the directory it watches.
+    dirs: HashMap<i32, PathBuf>,
+    /// Roots that did not exist, by their parent directory's descriptor.
+    awaited: HashMap<i32, Vec<PathBuf>>,
+    /// Paths reported and not looked at yet.
+    pending: BTreeSet<PathBuf>,
+    /// Something was missed (queue overflow, a directory without a watch):
+    /// only a full walk is exact.
+    lost: bool,
+}
+
+impl Watch {
+    /// The roots walked and watched, or `None` where the system has no
+    /// inotify instance to give.
+    fn new(roots: &[PathBuf], skip: &Path) -> Option<Watch> {
+        // SAFETY: inotify_init1 has no preconditions.
+        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: a descriptor inotify_init1 just gave us.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut pipe = [0; 2];
+        // SAFETY: pipe2 fills two descriptors we then own.
+        if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+            return None;
+        }
+        // SAFETY: the two descriptors pipe2 just gave us.
+        let wake = unsafe { (OwnedFd::from_raw_fd(pipe[0]), OwnedFd::from_raw_fd(pipe[1])) };
+        let shared = Arc::new(Shared {
+            fd,
+            skip: skip.to_path_buf(),
+            stop: AtomicBool::new(false),
+            wake,
+            state: Mutex::new(WatchState {
+                manifest: TreeManifest::with_roots(roots),
+                dirs: HashMap::new(),
+                awaited: HashMap::new(),
+                pending: BTreeSet::new(),
+                lost: false,
+            }),
+        });
+        {
+            let mut state = shared.lock();
+            shared.watch_roots(&mut state, roots);
+        }
+        let reader = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("phaser-tree-watch".into())
+            .spawn(move || reader.follow_until_stopped())
+            .ok()?;
+        Some(Watch {
+            shared,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // SAFETY: one byte from a buffer we own into our pipe.
+        unsafe {
+            libc::write(self.shared.wake.1.as_raw_fd(), [1u8].as_ptr().cast(), 1);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, WatchState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The thread: take reports in as they come; look at the reported
+    /// paths when the tree is quiet or many have piled up.
+    fn follow_until_stopped(&self) {
+        while !self.stop.load(Ordering::SeqCst) {
+            let mut polls = [self.fd.as_raw_fd(), self.wake.0.as_raw_fd()].map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            // SAFETY: two valid pollfds.
+            let ready = unsafe { libc::poll(polls.as_mut_ptr(), 2, QUIET_MS) };
+            if self.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let mut state = self.lock();
+            if ready > 0 {
+                self.drain(&mut state);
+            }
+            if (ready == 0 || state.pending.len() >= BATCH) && !state.lost {
+                self.apply(&mut state);
+            }
+        }
+    }
+
+    /// Watches (and records) every root that exists; awaits the others in
+    /// their parent directory.
+    fn watch_roots(&self, state: &mut WatchState, roots: &[PathBuf]) {
+        for root in roots {
+            if root.symlink_metadata().is_ok() {
+                self.watch_tree(state, root);
+            } else if let Some(parent) = root.parent() {
+                if let Some(wd) = self.add_watch(parent) {
+                    state.awaited.entry(wd).or_default().push(root.clone());
+                }
+            }
+        }
+    }
+
+    /// Reads and takes in every report queued now.
+    fn drain(&self, state: &mut WatchState) {
+        let mut buffer = vec![0u8; 64 * 1024];
+        let header = std::mem::size_of::<libc::inotify_event>();
+        loop {
+            // SAFETY: reading into a buffer we own, of its length.
+            let n = unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    buffer.as_mut_ptr().cast(),
+                    buffer.len(),
+                )
+            };
+            let Ok(n) = usize::try_from(n) else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            let mut at = 0;
+            while at + header <= n {
+                // SAFETY: the kernel wrote a whole event here; read_unaligned
+                // because the byte buffer has no alignment.
+                let event: libc::inotify_event =
+                    unsafe { std::ptr::read_unaligned(buffer[at..].as_ptr().cast()) };
+                let end = (at + header + event.len as usize).min(n);
+                let name = buffer[at + header..end]
+                    .split(|b| *b == 0)
+                    .next()
+                    .unwrap_or_default();
+                self.take_in(state, event.wd, event.mask, OsStr::from_bytes(name));
+                at = end;
+            }
+        }
+    }
+
+    /// One report.
+    fn take_in(&self, state: &mut WatchState, wd: i32, mask: u32, name: &OsStr) {
+        if mask & libc::IN_Q_OVERFLOW != 0 {
+            state.lost = true;
+            return;
+        }
+        if mask & libc::IN_IGNORED != 0 {
+            state.dirs.remove(&wd);
+            return;
+        }
+        if let Some(roots) = state.awaited.get(&wd) {
+            let appeared: Vec<PathBuf> = roots
+                .iter()
+                .filter(|root| root.file_name() == Some(name))
+                .cloned()
+                .collect();
+            for root in appeared {
+                state.pending.insert(root);
+            }
+        }
+        let Some(dir) = state.dirs.get(&wd) else {
+            return;
+        };
+        let path = if name.is_empty() {
+            dir.clone()
+        } else {
+            dir.join(name)
+        };
+        if !path.starts_with(&self.skip) {
+            state.pending.insert(path);
+        }
+    }
+
+    /// Looks at every reported path: records what is there now; a new
+    /// directory is watched and recorded with all it holds.
+    fn apply(&self, state: &mut WatchState) {
+        let pending = std::mem::take(&mut state.pending);
+        for path in pending {
+            // A directory that was not there before (created, moved in,
+            // or replaced: another inode) has no watch yet.
+            let before = state.manifest.dir_inode(&path);
+            state.manifest.update(&path);
+            let now = state.manifest.dir_inode(&path);
+            if now.is_some() && now != before {
+                self.watch_tree(state, &path);
+            }
+        }
+    }
+
+    /// Watches `top` and every directory below it, recording every entry.
+    fn watch_tree(&self, state: &mut WatchState, top: &Path) {
+        let mut lost = false;
+        let mut dirs = Vec::new();
+        let manifest = &mut state.manifest;
+        let _ = walk(top, &self.skip, &mut |path, meta| {
+            manifest.record(path, meta);
+            if meta.is_dir() {
+                match self.add_watch(path) {
+                    Some(wd) => dirs.push((wd, path.to_path_buf())),
+                    None => lost = true,
+                }
+            }
+        });
+        state.dirs.extend(dirs);
+        state.lost |= lost;
+    }
+
+    fn add_watch(&self, dir: &Path) -> Option<i32> {
+        let path = CString::new(dir.as_os_str().as_bytes()).ok()?;
+        // SAFETY: our inotify descriptor and a NUL-terminated path.
+        let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), path.as_ptr(), MASK) };
+        (wd >= 0).then_some(wd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tracker's manifest must equal a fresh walk after any changes.
+    fn assert_current(tracker: &mut TreeTracker, roots: &[PathBuf], skip: &Path) {
+        let walked = TreeManifest::capture(roots, skip).unwrap();
+        tracker
+            .with_current(|manifest| assert_eq!(manifest, &walked))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_manifest_follows_every_kind_of_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap();
+        let skip = top.join(".phaser");
+        std::fs::create_dir_all(&skip).unwrap();
+        std::fs::create_dir_all(top.join("src/sub")).unwrap();
+        std::fs::write(top.join("src/a.c"), "a").unwrap();
+        let out = top.join("out");
+        let roots = vec![top.clone(), out.clone()];
+        let mut tracker = TreeTracker::start(&roots, &skip).unwrap();
+        assert!(
+            matches!(tracker.tracked, Tracked::Watched(_)),
+            "inotify is available here"
+        );
+        assert_current(&mut tracker, &roots, &skip);
+
+        // Files written, new deep directories at once, chmod, rename of a
+        // directory, phaser's own files ignored.
+        std::fs::write(top.join("src/a.c"), "changed").unwrap();
+        std::fs::create_dir_all(top.join("build/x/y/z")).unwrap();
+        std::fs::write(top.join("build/x/y/z/deep.o"), "o").unwrap();
+        std::fs::set_permissions(
+            top.join("src/a.c"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        std::fs::rename(top.join("src/sub"), top.join("src/moved")).unwrap();
+        std::fs::write(top.join("src/moved/in-moved"), "m").unwrap();
+        std::fs::write(skip.join("state.json"), "{}").unwrap();
+        assert_current(&mut tracker, &roots, &skip);
+
+        // A tree removed; an output root that did not exist appears.
+        std::fs::remove_dir_all(top.join("build")).unwrap();
+        std::fs::create_dir_all(out.join("bin")).unwrap();
+        std::fs::write(out.join("bin/tool"), "t").unwrap();
+        std::os::unix::fs::symlink("tool", out.join("bin/link")).unwrap();
+        assert_current(&mut tracker, &roots, &skip);
+
+        // A directory replaced by a file of the same name, and changes
+        // the thread takes in on its own before the next boundary.
+        std::fs::remove_dir_all(top.join("src/moved")).unwrap();
+        std::fs::write(top.join("src/moved"), "now a file").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::write(out.join("bin/tool"), "longer now").unwrap();
+        assert_current(&mut tracker, &roots, &skip);
+    }
+}
