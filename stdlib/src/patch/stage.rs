@@ -1,29 +1,45 @@
 //! The tree as a patch file changes it, held in memory until every section
 //! applied; then written all at once, so a failing patch changes nothing.
+//! Backups are made as GNU patch makes them: of a file's state before the
+//! patch file, decided by the first change to it.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::fs::{self, OpenOptions, Permissions};
+use std::fs::{self, FileTimes, OpenOptions, Permissions};
 use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
+use super::backup::Backup;
+use super::time::Timestamp;
 use crate::{Context, Error, Result};
 
-/// A file's contents and permission bits.
+/// A file's contents, permission bits and modification time.
 #[derive(Debug, Clone)]
 pub(crate) struct Contents {
     pub bytes: Vec<u8>,
     pub mode: u32,
+    /// The modification time as the patch leaves the file; `None`: the
+    /// time it is written.
+    pub time: Option<Timestamp>,
+}
+
+/// One file's pending change.
+struct Change {
+    /// The new state; `None` means deleted.
+    state: Option<Contents>,
+    /// Back the file up (as it was before the patch) first.
+    backup: bool,
 }
 
 /// Pending changes below one directory.
 pub(crate) struct Stage<'a> {
     cx: &'a Context,
     dir: PathBuf,
-    /// Changed files by path relative to `dir`: `None` means deleted.
-    changes: BTreeMap<Vec<u8>, Option<Contents>>,
+    /// Changed files by path relative to `dir`.
+    changes: BTreeMap<Vec<u8>, Change>,
 }
 
 impl<'a> Stage<'a> {
@@ -36,6 +52,11 @@ impl<'a> Stage<'a> {
         }
     }
 
+    /// The directory the names are relative to.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The absolute path of `name`.
     pub(crate) fn path(&self, name: &[u8]) -> PathBuf {
         self.dir.join(OsStr::from_bytes(name))
@@ -44,16 +65,26 @@ impl<'a> Stage<'a> {
     /// Whether `name` exists as the patch has left it so far.
     pub(crate) fn exists(&self, name: &[u8]) -> bool {
         match self.changes.get(name) {
-            Some(state) => state.is_some(),
+            Some(change) => change.state.is_some(),
             None => fs::symlink_metadata(self.path(name)).is_ok(),
         }
+    }
+
+    /// Whether this process may write `name` itself (GNU patch's
+    /// `access(W_OK)`; the file is replaced anyway, like GNU patch does).
+    pub(crate) fn writable(&self, name: &[u8]) -> bool {
+        let Ok(path) = std::ffi::CString::new(self.path(name).into_os_string().into_vec()) else {
+            return false;
+        };
+        // SAFETY: a valid NUL-terminated path.
+        unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
     }
 
     /// The file `name` as the patch has left it so far, `None` if absent.
     /// Only regular files can be patched.
     pub(crate) fn read(&self, name: &[u8]) -> Result<Option<Contents>> {
-        if let Some(state) = self.changes.get(name) {
-            return Ok(state.clone());
+        if let Some(change) = self.changes.get(name) {
+            return Ok(change.state.clone());
         }
         let path = self.path(name);
         let meta = match fs::symlink_metadata(&path) {
@@ -73,37 +104,58 @@ impl<'a> Stage<'a> {
             )));
         }
         let bytes = fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let time = Timestamp {
+            seconds: meta.mtime(),
+            nanos: u32::try_from(meta.mtime_nsec()).unwrap_or(0),
+        };
         Ok(Some(Contents {
             bytes,
             mode: meta.mode() & 0o7777,
+            time: Some(time),
         }))
     }
 
-    /// Records the new state of `name`; checks now that it may be written.
-    pub(crate) fn set(&mut self, name: &[u8], state: Option<Contents>) -> Result<()> {
+    /// Records the new state of `name` (`None`: deleted), and whether the
+    /// file is backed up first; checks now that it may be written. The
+    /// first change to a file decides its backup, as in GNU patch (a file
+    /// deleted and then created again: the creation decides).
+    pub(crate) fn set(&mut self, name: &[u8], state: Option<Contents>, backup: bool) -> Result<()> {
         let path = self.cx.writable(self.path(name))?;
         self.inside(name, &path)?;
-        self.changes.insert(name.to_vec(), state);
+        let backup = match self.changes.get(name) {
+            Some(earlier) if earlier.state.is_some() || state.is_none() => earlier.backup,
+            _ => backup,
+        };
+        self.changes.insert(name.to_vec(), Change { state, backup });
         Ok(())
     }
 
     /// Writes every change: new contents go to temporary files first (any
-    /// failure removes them and leaves the tree as it was), then deletions
-    /// and renames over the originals.
-    pub(crate) fn commit(self) -> Result<()> {
+    /// failure removes them and leaves the tree as it was), then backups,
+    /// deletions and renames over the originals. Returns the backups made:
+    /// (file, backup), relative to the directory.
+    pub(crate) fn commit(self, backup: &Backup) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let backups = self.backup_names(backup)?;
         if let Err(e) = self.write_temporaries(&mut written) {
             for (temporary, _) in &written {
                 let _ = fs::remove_file(temporary);
             }
             return Err(e);
         }
-        for (name, state) in &self.changes {
-            if state.is_none() {
+        for (name, backup) in &backups {
+            self.back_up(name, backup)?;
+        }
+        for (name, change) in &self.changes {
+            if change.state.is_none() {
                 let path = self.path(name);
+                // Backed up files are gone already; their directories may
+                // be empty now, as GNU patch also sees.
                 match fs::remove_file(&path) {
                     Ok(()) => self.remove_empty_parents(&path),
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        self.remove_empty_parents(&path)
+                    }
                     Err(e) => return Err(Error::io("deleting", &path, e)),
                 }
             }
@@ -115,15 +167,54 @@ impl<'a> Stage<'a> {
             }
             fs::rename(temporary, path).map_err(|e| Error::io("replacing", path, e))?;
         }
-        Ok(())
+        Ok(backups)
+    }
+
+    /// The backup name of each file to back up; checks they may be written.
+    fn backup_names(&self, backup: &Backup) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut names = Vec::new();
+        for (name, _) in self.changes.iter().filter(|(_, c)| c.backup) {
+            let backup_name = backup.name_for(&self.dir, name);
+            let path = self.cx.writable(self.path(&backup_name))?;
+            self.inside(&backup_name, &path)?;
+            names.push((name.clone(), backup_name));
+        }
+        Ok(names)
+    }
+
+    /// Moves `name` to `backup` (keeping its inode, mode and times, as GNU
+    /// patch renames it), or creates an empty `backup` when `name` did not
+    /// exist.
+    fn back_up(&self, name: &[u8], backup: &[u8]) -> Result<()> {
+        let (from, to) = (self.path(name), self.path(backup));
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io("creating directory", parent, e))?;
+        }
+        match fs::symlink_metadata(&from) {
+            Ok(_) => fs::rename(&from, &to).map_err(|e| Error::io("backing up", &from, e)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let _ = fs::remove_file(&to);
+                OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o666)
+                    .open(&to)
+                    .map(drop)
+                    .map_err(|e| Error::io("creating the backup", &to, e))
+            }
+            Err(e) => Err(Error::io("backing up", &from, e)),
+        }
     }
 
     /// Writes each new content to a temporary file beside its destination
     /// (or in the top directory when the destination's directory does not
     /// exist yet, so nothing is created in the tree before all succeeded).
     fn write_temporaries(&self, written: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
-        for (number, (name, state)) in self.changes.iter().enumerate() {
-            let Some(contents) = state else { continue };
+        for (number, (name, change)) in self.changes.iter().enumerate() {
+            let Some(contents) = &change.state else {
+                continue;
+            };
             let path = self.path(name);
             let parent = path.parent().filter(|p| p.is_dir()).unwrap_or(&self.dir);
             let temporary = parent.join(format!(".phaser-patch-{}-{number}", std::process::id()));
@@ -139,6 +230,11 @@ impl<'a> Stage<'a> {
                 .map_err(|e| Error::io("writing", &temporary, e))?;
             file.set_permissions(Permissions::from_mode(contents.mode))
                 .map_err(|e| Error::io("setting the mode of", &temporary, e))?;
+            if let Some(time) = contents.time {
+                let time = system_time(time);
+                file.set_times(FileTimes::new().set_accessed(time).set_modified(time))
+                    .map_err(|e| Error::io("setting the times of", &temporary, e))?;
+            }
         }
         Ok(())
     }
@@ -175,5 +271,13 @@ impl<'a> Stage<'a> {
                 self.dir.display()
             )))
         }
+    }
+}
+
+fn system_time(time: Timestamp) -> SystemTime {
+    let nanos = Duration::from_nanos(u64::from(time.nanos));
+    match u64::try_from(time.seconds) {
+        Ok(seconds) => SystemTime::UNIX_EPOCH + Duration::from_secs(seconds) + nanos,
+        Err(_) => SystemTime::UNIX_EPOCH - Duration::from_secs(time.seconds.unsigned_abs()) + nanos,
     }
 }
