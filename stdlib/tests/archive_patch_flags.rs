@@ -1,0 +1,595 @@
+//! `patch` with `flags`: GNU patch's options, each compared with GNU patch
+//! itself run as stdenv's patchPhase runs it (`patch FLAGS < PATCH`, no
+//! terminal) on the same tree, and checked for what it should do; then a
+//! seeded random mix of options, formats and trees.
+
+mod patch_support;
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use patch_support::{compare, diff, flags, our_patch, system_time, Outcome, Rng, Spec, START};
+
+/// The time the new side of generated diffs has.
+const NEW_TIME: (i64, u32) = (1_234_567_890, 0);
+
+fn numbered(range: std::ops::RangeInclusive<usize>) -> String {
+    range.map(|i| format!("line {i}\n")).collect()
+}
+
+/// `diff ARGS a b` of two trees written below `work/gen`.
+fn make_patch(work: &Path, a: &[Spec], b: &[Spec], args: &[&str]) -> Vec<u8> {
+    let generated = work.join("gen");
+    let _ = fs::remove_dir_all(&generated);
+    patch_support::write_tree(&generated.join("a"), a);
+    let b: Vec<Spec> = b
+        .iter()
+        .map(|spec| Spec {
+            time: NEW_TIME,
+            ..spec.clone()
+        })
+        .collect();
+    patch_support::write_tree(&generated.join("b"), &b);
+    let mut all = args.to_vec();
+    all.extend(["a", "b"]);
+    diff(&generated, &all)
+}
+
+/// A scenario: `tree` patched with `patch` and `flags` by both; the
+/// outcome and our tree.
+struct Case {
+    work: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Case {
+        Case {
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, tree: &[Spec], patch: &[u8], options: &[&str]) -> Outcome {
+        compare(
+            self.work.path(),
+            tree,
+            patch,
+            &flags(options),
+            &format!("{options:?}"),
+        )
+    }
+
+    fn ours(&self) -> PathBuf {
+        self.work.path().join("ours")
+    }
+
+    fn read(&self, name: &str) -> String {
+        fs::read_to_string(self.ours().join(name)).unwrap()
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.ours().join(name).exists()
+    }
+
+    fn patch(&self, a: &[Spec], b: &[Spec], args: &[&str]) -> Vec<u8> {
+        make_patch(self.work.path(), a, b, args)
+    }
+}
+
+/// `f` changed at line 10, and a tree where it sits two lines lower.
+fn shifted() -> (Vec<Spec>, Vec<Spec>, Vec<Spec>) {
+    let a = vec![Spec::new("f", numbered(1..=20))];
+    let b = vec![Spec::new(
+        "f",
+        numbered(1..=20).replace("line 10\n", "TEN\n"),
+    )];
+    let tree = vec![Spec::new("f", format!("x\ny\n{}", numbered(1..=20)))];
+    (a, b, tree)
+}
+
+#[test]
+fn backups_are_made_when_gnu_patch_makes_them() {
+    let case = Case::new();
+    let (a, b, tree) = shifted();
+    let patch = case.patch(&a, &b, &["-ru"]);
+    // An offset is a mismatch: GNU patch keeps the original as f.orig.
+    assert_eq!(case.run(&tree, &patch, &["-p1"]), Outcome::Applied);
+    assert_eq!(case.read("f.orig"), format!("x\ny\n{}", numbered(1..=20)));
+    assert_eq!(
+        case.run(&tree, &patch, &["-p1", "--no-backup-if-mismatch"]),
+        Outcome::Applied
+    );
+    assert!(!case.exists("f.orig"));
+    // An exact match makes none, unless -b.
+    assert_eq!(case.run(&a, &patch, &["-p1"]), Outcome::Applied);
+    assert!(!case.exists("f.orig"));
+    assert_eq!(case.run(&a, &patch, &["-p1", "-b"]), Outcome::Applied);
+    assert_eq!(case.read("f.orig"), numbered(1..=20));
+    assert_eq!(
+        case.run(&a, &patch, &["-p1", "--backup", "-z", ".bak"]),
+        Outcome::Applied
+    );
+    assert!(case.exists("f.bak") && !case.exists("f.orig"));
+    assert_eq!(
+        case.run(&a, &patch, &["-p1", "-b", "-Y", "old-", "-B", "saved/"]),
+        Outcome::Applied
+    );
+    assert!(case.exists("saved/old-f"));
+    let mut numbered_tree = tree.clone();
+    numbered_tree.push(Spec::new("f.~4~", "older\n"));
+    assert_eq!(case.run(&numbered_tree, &patch, &["-p1"]), Outcome::Applied);
+    assert!(
+        case.exists("f.~5~"),
+        "existing numbered backups make it numbered"
+    );
+    assert_eq!(
+        case.run(&a, &patch, &["-p1", "-b", "-V", "numbered"]),
+        Outcome::Applied
+    );
+    assert!(case.exists("f.~1~"));
+    // A new file backed up is an empty backup.
+    let created = case.patch(&[], &b, &["-ruN"]);
+    assert_eq!(case.run(&[], &created, &["-p1", "-b"]), Outcome::Applied);
+    assert_eq!(case.read("f.orig"), "");
+}
+
+#[test]
+fn strip_levels_and_no_strip_keep_gnu_patchs_names() {
+    let case = Case::new();
+    let a = [Spec::new("sub/f", numbered(1..=5))];
+    let b = [Spec::new(
+        "sub/f",
+        numbered(1..=5).replace("line 3\n", "THREE\n"),
+    )];
+    let patch = case.patch(&a, &b, &["-ru"]);
+    assert_eq!(case.run(&a, &patch, &["-p1"]), Outcome::Applied);
+    assert!(case.read("sub/f").contains("THREE"));
+    assert_eq!(case.run(&a, &patch, &["--strip=1"]), Outcome::Applied);
+    assert_eq!(case.run(&a, &patch, &["--strip", "1"]), Outcome::Applied);
+    // -p2 leaves `f`, which is not there: both fail.
+    assert_eq!(case.run(&a, &patch, &["-p2"]), Outcome::Refused);
+    // No -p: base names only, so `f` at the top.
+    let top = [Spec::new("f", numbered(1..=5))];
+    assert_eq!(case.run(&top, &patch, &[]), Outcome::Applied);
+    assert!(case.read("f").contains("THREE"));
+    // -p0 keeps `a/sub/f`.
+    let whole = [Spec::new("a/sub/f", numbered(1..=5))];
+    assert_eq!(case.run(&whole, &patch, &["-p0"]), Outcome::Applied);
+    assert!(case.read("a/sub/f").contains("THREE"));
+}
+
+#[test]
+fn reverse_forward_batch_and_force_decide_about_applied_patches_like_gnu_patch() {
+    let case = Case::new();
+    let (a, b, _) = shifted();
+    let patch = case.patch(&a, &b, &["-ru"]);
+    assert_eq!(case.run(&b, &patch, &["-p1", "-R"]), Outcome::Applied);
+    assert_eq!(case.read("f"), numbered(1..=20));
+    assert_eq!(
+        case.run(&b, &patch, &["-p1", "--reverse"]),
+        Outcome::Applied
+    );
+    // Applied already: GNU patch without a terminal skips it and fails,
+    // with or without -N; -t undoes it; -f tries it as it is.
+    assert_eq!(case.run(&b, &patch, &["-p1"]), Outcome::Refused);
+    assert_eq!(case.run(&b, &patch, &["-p1", "-N"]), Outcome::Refused);
+    assert_eq!(
+        case.run(&b, &patch, &["-p1", "--forward"]),
+        Outcome::Refused
+    );
+    assert_eq!(case.run(&b, &patch, &["-p1", "-t"]), Outcome::Applied);
+    assert_eq!(case.read("f"), numbered(1..=20));
+    assert!(
+        case.exists("f.orig"),
+        "a reversed file counts as a mismatch"
+    );
+    assert_eq!(case.run(&b, &patch, &["-p1", "--batch"]), Outcome::Applied);
+    assert_eq!(case.run(&b, &patch, &["-p1", "-f"]), Outcome::Refused);
+    // -R on an unpatched tree: "unreversed patch detected".
+    assert_eq!(case.run(&a, &patch, &["-p1", "-R"]), Outcome::Refused);
+    assert_eq!(case.run(&a, &patch, &["-p1", "-R", "-t"]), Outcome::Applied);
+    assert!(case.read("f").contains("TEN"));
+    // Creating a file that exists, deleting one that does not.
+    let created = case.patch(&[], &b, &["-ruN"]);
+    assert_eq!(case.run(&b, &created, &["-p1"]), Outcome::Refused);
+    assert_eq!(case.run(&b, &created, &["-p1", "-t"]), Outcome::Applied);
+    assert!(!case.exists("f"), "-t reverses the creation: a deletion");
+    assert_eq!(case.run(&b, &created, &["-p1", "-f"]), Outcome::Refused);
+    let deleted = case.patch(&a, &[], &["-ruN"]);
+    assert_eq!(case.run(&[], &deleted, &["-p1"]), Outcome::Refused);
+    assert_eq!(case.run(&[], &deleted, &["-p1", "-t"]), Outcome::Applied);
+    assert_eq!(case.read("f"), numbered(1..=20));
+}
+
+#[test]
+fn fuzz_and_ignored_whitespace_widen_the_match_like_gnu_patch() {
+    let case = Case::new();
+    let (a, b, _) = shifted();
+    let patch = case.patch(&a, &b, &["-ru"]);
+    let changed = [Spec::new(
+        "f",
+        numbered(1..=20).replace("line 7\n", "SEVEN\n"),
+    )];
+    assert_eq!(
+        case.run(&changed, &patch, &["-p1", "-F0"]),
+        Outcome::Refused
+    );
+    assert_eq!(
+        case.run(&changed, &patch, &["-p1", "--fuzz=0"]),
+        Outcome::Refused
+    );
+    assert_eq!(
+        case.run(&changed, &patch, &["-p1", "-F", "1"]),
+        Outcome::Applied
+    );
+    assert!(case.read("f").contains("SEVEN\nline 8\nline 9\nTEN\n"));
+    assert!(case.exists("f.orig"), "fuzz is a mismatch");
+    let respaced = [Spec::new(
+        "f",
+        numbered(1..=20)
+            .replace("line 9\n", "line\t 9\n")
+            .replace("line 11\n", "line  11   \n"),
+    )];
+    assert_eq!(
+        case.run(&respaced, &patch, &["-p1", "-F0"]),
+        Outcome::Refused
+    );
+    assert_eq!(
+        case.run(&respaced, &patch, &["-p1", "-F0", "-l"]),
+        Outcome::Applied
+    );
+    assert!(
+        case.read("f").contains("line\t 9\nTEN\nline  11   \n"),
+        "context stays the file's"
+    );
+    assert_eq!(
+        case.run(&respaced, &patch, &["-p1", "-F0", "--ignore-whitespace"]),
+        Outcome::Applied
+    );
+}
+
+#[test]
+fn emptied_files_stay_unless_remove_empty_files() {
+    let case = Case::new();
+    let a = [Spec::new("f", "only\n"), Spec::new("g", "x\n")];
+    let b = [Spec::new("f", ""), Spec::new("g", "y\n")];
+    let patch = case.patch(&a, &b, &["-ru"]);
+    assert_eq!(case.run(&a, &patch, &["-p1"]), Outcome::Applied);
+    assert_eq!(case.read("f"), "");
+    assert_eq!(case.run(&a, &patch, &["-p1", "-E"]), Outcome::Applied);
+    assert!(!case.exists("f"));
+    assert_eq!(
+        case.run(&a, &patch, &["-p1", "--remove-empty-files"]),
+        Outcome::Applied
+    );
+    let context = case.patch(&a, &b, &["-rc"]);
+    assert_eq!(case.run(&a, &context, &["-p1", "-E"]), Outcome::Applied);
+    assert!(!case.exists("f"));
+}
+
+#[test]
+fn binary_keeps_the_crs_of_a_crlf_patch() {
+    let case = Case::new();
+    let a = [Spec::new("f", "one\r\ntwo\r\nthree\r\n")];
+    let b = [Spec::new("f", "one\r\nTWO\r\nthree\r\n")];
+    let lf = case.patch(&a, &b, &["-ru"]);
+    let crlf: Vec<u8> = String::from_utf8(lf.clone())
+        .unwrap()
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n")
+        .into_bytes();
+    // The whole patch in CRLF: its CRs go, and CRLF lines no longer match.
+    assert_eq!(case.run(&a, &crlf, &["-p1"]), Outcome::Refused);
+    assert_eq!(case.run(&a, &crlf, &["-p1", "--binary"]), Outcome::Applied);
+    assert_eq!(case.read("f"), "one\r\nTWO\r\nthree\r\n");
+    let unix = [Spec::new("f", "one\ntwo\nthree\n")];
+    assert_eq!(case.run(&unix, &crlf, &["-p1"]), Outcome::Applied);
+    assert_eq!(case.read("f"), "one\nTWO\nthree\n");
+    assert_eq!(case.run(&a, &lf, &["-p1"]), Outcome::Applied);
+}
+
+#[test]
+fn set_utc_and_set_time_take_file_times_from_the_headers() {
+    let case = Case::new();
+    let (a, b, tree) = shifted();
+    let patch = case.patch(&a, &b, &["-ru"]);
+    let time_of = |name: &str| {
+        let meta = fs::metadata(case.ours().join(name)).unwrap();
+        (meta.mtime(), meta.mtime_nsec() as u32)
+    };
+    for option in ["-Z", "--set-utc", "-T", "--set-time"] {
+        assert_eq!(case.run(&a, &patch, &["-p1", option]), Outcome::Applied);
+        assert_eq!(time_of("f"), NEW_TIME, "{option}");
+    }
+    // Not when the file's time is not the old side's date, nor after an
+    // offset (unless -f), as GNU patch says.
+    let other_time: Vec<Spec> = a
+        .iter()
+        .map(|s| Spec {
+            time: (START.0 + 60, 0),
+            ..s.clone()
+        })
+        .collect();
+    assert_eq!(
+        case.run(&other_time, &patch, &["-p1", "-Z"]),
+        Outcome::Applied
+    );
+    assert_ne!(time_of("f"), NEW_TIME);
+    assert_eq!(case.run(&tree, &patch, &["-p1", "-Z"]), Outcome::Applied);
+    assert_ne!(time_of("f"), NEW_TIME);
+    assert_eq!(
+        case.run(&tree, &patch, &["-p1", "-Z", "-f"]),
+        Outcome::Applied
+    );
+    assert_eq!(time_of("f"), NEW_TIME);
+    let created = case.patch(&[], &b, &["-ruN"]);
+    assert_eq!(case.run(&[], &created, &["-p1", "-Z"]), Outcome::Applied);
+    assert_eq!(time_of("f"), NEW_TIME);
+    assert_eq!(
+        system_time(NEW_TIME),
+        fs::metadata(case.ours().join("f"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    );
+}
+
+#[test]
+fn directory_and_format_options() {
+    let case = Case::new();
+    let a = [Spec::new("f", numbered(1..=5))];
+    let b = [Spec::new(
+        "f",
+        numbered(1..=5).replace("line 3\n", "THREE\n"),
+    )];
+    let unified = case.patch(&a, &b, &["-ru"]);
+    let context = case.patch(&a, &b, &["-rc"]);
+    let nested = [Spec::new("in/side/f", numbered(1..=5))];
+    assert_eq!(
+        case.run(&nested, &unified, &["-p1", "-d", "in/side"]),
+        Outcome::Applied
+    );
+    assert!(case.read("in/side/f").contains("THREE"));
+    assert_eq!(
+        case.run(&nested, &unified, &["-p1", "--directory=in", "-dside"]),
+        Outcome::Applied
+    );
+    assert_eq!(
+        case.run(&nested, &unified, &["-p1", "-d", "nowhere"]),
+        Outcome::Refused
+    );
+    assert_eq!(case.run(&a, &unified, &["-p1", "-u"]), Outcome::Applied);
+    assert_eq!(case.run(&a, &context, &["-p1", "-c"]), Outcome::Applied);
+    assert_eq!(
+        case.run(&a, &context, &["-p1", "--context"]),
+        Outcome::Applied
+    );
+    // The other format is text around the diff: only garbage.
+    assert_eq!(case.run(&a, &context, &["-p1", "-u"]), Outcome::Refused);
+    assert_eq!(
+        case.run(&a, &unified, &["-p1", "--context"]),
+        Outcome::Refused
+    );
+}
+
+#[test]
+fn quiet_batch_force_dry_run_and_friends_change_no_result() {
+    let case = Case::new();
+    let (a, b, tree) = shifted();
+    let patch = case.patch(&a, &b, &["-ru"]);
+    for options in [
+        &["-p1", "-s"][..],
+        &["-p1", "--silent"],
+        &["-p1", "--quiet", "--verbose"],
+        &["-p1", "-t"],
+        &["-p1", "-f"],
+        &["-p1", "-r", "-", "--reject-format=unified"],
+        &[
+            "-p1",
+            "--quoting-style=literal",
+            "--read-only=warn",
+            "-g",
+            "0",
+        ],
+        &["-Nsp1", "--no-backup-if-mismatch"],
+        &["-p1", "--"],
+    ] {
+        assert_eq!(
+            case.run(&tree, &patch, options),
+            Outcome::Applied,
+            "{options:?}"
+        );
+    }
+    assert_eq!(
+        case.run(&tree, &patch, &["-p1", "--dry-run"]),
+        Outcome::Applied
+    );
+    assert_eq!(case.read("f"), format!("x\ny\n{}", numbered(1..=20)));
+    assert!(!case.exists("f.orig"));
+}
+
+#[test]
+fn unknown_and_unsupported_options_are_errors_naming_them() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("t");
+    patch_support::write_tree(&dir, &[Spec::new("f", "x\n")]);
+    let patch = work.path().join("p.diff");
+    fs::write(&patch, "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-x\n+y\n").unwrap();
+    for (options, expected) in [
+        (&["-p1", "-q"][..], "invalid option `-q`"),
+        (&["--frobnicate"], "unrecognized option `--frobnicate`"),
+        (&["-p1", "--ed"], "`--ed` is not supported"),
+        (&["-p1", "-D", "X"], "`-D` is not supported"),
+        (&["-p1", "f"], "`f` is a file operand"),
+        (&["-p"], "option `-p` requires an argument"),
+    ] {
+        let err = our_patch(&dir, &flags(options), &patch).unwrap_err();
+        assert!(err.contains(expected), "{options:?}: {err}");
+        assert!(err.contains("p.diff"), "names the patch: {err}");
+        assert!(err.contains("-p N/--strip=N"), "says what works: {err}");
+    }
+    assert_eq!(fs::read_to_string(dir.join("f")).unwrap(), "x\n");
+}
+
+/// `patch` in CRLF.
+fn to_crlf(patch: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(patch)
+        .replace('\n', "\r\n")
+        .into_bytes()
+}
+
+/// Header names with one more leading component (`x/a/f` for `a/f`).
+fn deeper(patch: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(patch);
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let header = ["--- ", "+++ ", "*** "].iter().find(|p| {
+            line.starts_with(*p) && (line[4..].starts_with("a/") || line[4..].starts_with("b/"))
+        });
+        match header {
+            Some(prefix) => out.push_str(&format!("{prefix}x/{}", &line[4..])),
+            None => out.push_str(line),
+        }
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn random_options_apply_like_gnu_patch() {
+    let mut rng = Rng(patch_support::seed(0x000f_1a95));
+    let work = tempfile::tempdir().unwrap();
+    let (mut applied, mut refused) = (0, 0);
+    for case in 0..patch_support::cases(300) {
+        let crlf_files = rng.chance(10);
+        let eol = |text: Vec<String>| -> Vec<u8> {
+            let text = text.concat();
+            match crlf_files {
+                true => text.replace('\n', "\r\n").into_bytes(),
+                false => text.into_bytes(),
+            }
+        };
+        let flat = rng.chance(50);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut sides = Vec::new();
+        for number in 0..1 + rng.below(3) {
+            let name = match flat || rng.chance(50) {
+                true => format!("f{number}"),
+                false => format!("sub/f{number}"),
+            };
+            let length = 3 + rng.below(25);
+            let old = rng.lines(length);
+            let edits = 1 + rng.below(4);
+            let new = rng.edit(&old, edits);
+            let kind = rng.below(16);
+            let (has_old, has_new) = (kind != 0, kind != 1);
+            let new = if kind == 2 { Vec::new() } else { new };
+            if has_old {
+                a.push(Spec::new(&name, eol(old.clone())));
+            }
+            if has_new {
+                b.push(Spec::new(&name, eol(new.clone())));
+            }
+            sides.push((name, old, new, has_old, has_new));
+        }
+        let format = ["-ruN", "-rcN", "-rNU1", "-rNU0", "-rNC1"][rng.below(5)];
+        let mut patch = make_patch(work.path(), &a, &b, &[format]);
+        if patch.is_empty() {
+            continue;
+        }
+        let mut options: Vec<String> = Vec::new();
+        // -p0 keeps `a/f0`; -p2 strips `x/a/`; no -p (flat trees) keeps
+        // base names.
+        let levels = match rng.below(8) {
+            0 => Some(0),
+            1 => Some(2),
+            2 if flat => None,
+            _ => Some(1),
+        };
+        if levels == Some(2) {
+            patch = deeper(&patch);
+        }
+        match levels {
+            None => {}
+            Some(n) if rng.chance(20) => options.push(format!("--strip={n}")),
+            Some(n) => options.push(format!("-p{n}")),
+        }
+        let prefix = if levels == Some(0) { "a/" } else { "" };
+        let reverse = rng.chance(15);
+        let applied_already = rng.chance(12);
+        let mut tree = Vec::new();
+        for (name, old, new, has_old, has_new) in &sides {
+            let (base, exists) = match reverse != applied_already {
+                true => (new, *has_new),
+                false => (old, *has_old),
+            };
+            if !exists {
+                continue;
+            }
+            let edits = if rng.chance(40) { rng.below(3) } else { 0 };
+            let mut lines = rng.edit(base, edits);
+            if rng.chance(20) {
+                let count = 1 + rng.below(3);
+                lines = rng.respace(&lines, count);
+            }
+            let mut spec = Spec::new(&format!("{prefix}{name}"), eol(lines));
+            if rng.chance(20) {
+                spec.time = (START.0 + 3600, 0);
+            }
+            tree.push(spec);
+        }
+        if reverse {
+            options.push(["-R", "--reverse"][rng.below(2)].into());
+        }
+        for (option, percent) in [
+            ("-N", 10),
+            ("-t", 10),
+            ("-f", 8),
+            ("-l", 15),
+            ("-E", 15),
+            ("--binary", 10),
+            ("-s", 20),
+            ("-u", 5),
+            ("-c", 5),
+        ] {
+            if rng.chance(percent) {
+                options.push(option.into());
+            }
+        }
+        if rng.chance(50) {
+            options.push(format!("-F{}", rng.below(4)));
+        }
+        match rng.below(10) {
+            0 => options.push("-Z".into()),
+            1 => options.push("-T".into()),
+            _ => {}
+        }
+        match rng.below(8) {
+            0 => options.push("--no-backup-if-mismatch".into()),
+            1 => options.push("-b".into()),
+            2 => options.extend(["-z".to_string(), ".old".to_string()]),
+            3 => options.extend(["-V".to_string(), "numbered".to_string()]),
+            _ => {}
+        }
+        if rng.chance(10) {
+            patch = to_crlf(&patch);
+        }
+        if rng.chance(10) {
+            patch = rng.mangle(&patch);
+        }
+        match compare(
+            work.path(),
+            &tree,
+            &patch,
+            &options,
+            &format!("case {case}"),
+        ) {
+            Outcome::Applied => applied += 1,
+            Outcome::Refused => refused += 1,
+        }
+    }
+    eprintln!("{applied} patches applied identically, {refused} refused by both");
+    assert!(
+        applied > 100 && refused > 30,
+        "too few interesting cases: {applied} applied, {refused} refused"
+    );
+}
