@@ -45,7 +45,8 @@ pub struct PatchOptions {
     pub reverse: bool,
     /// Context lines a hunk may ignore at each end (`-F`).
     pub fuzz: usize,
-    /// Which diff formats are read (`-u`, `-c`).
+    /// Which diff format the first file's diff is read as (`-u`, `-c`);
+    /// GNU patch reads any format after it.
     pub format: Format,
     /// `-N`: a patch that seems reversed or already applied fails without
     /// being considered for reversing (as without a terminal anyway).
@@ -313,7 +314,7 @@ pub(crate) fn functions() -> Vec<Function> {
         &["patch"],
         "Applies the patch file `patch` to the tree at `dir` (default: the working directory) like \
          `patch -p<strip>` (default 1), natively. Reads unified diffs, git diffs (new, deleted and \
-         renamed or copied files, mode changes; not binary diffs) and context diffs (`diff -c`, old \
+         renamed or copied files, mode changes; not `GIT binary patch`) and context diffs (`diff -c`, old \
          and new style), several files per patch, `\\ No newline at end of file`, CRLF lines byte \
          for byte, and skips text before and between diffs (mail or DEP-3 headers); an empty patch \
          file changes nothing. `patch` is relative to the working directory, not to `dir`. gzip, \
@@ -328,7 +329,7 @@ pub(crate) fn functions() -> Vec<Function> {
          `-z`, `-V`, `-B`, `-Y`, `SIMPLE_BACKUP_SUFFIX`, `VERSION_CONTROL`); `-pN`, `-R`, `-F N`, \
          `-l` (blanks match any blanks), `-N`, `-t` (a patch that seems applied is applied reversed), \
          `-f` (no such check), `-E` (files left empty are removed), `--binary` (CRs of a CRLF patch \
-         are kept), `-Z`/`-T` (file times from the headers), `-d DIR`, `-u`/`-c` (only that format), \
+         are kept), `-Z`/`-T` (file times from the headers), `-d DIR`, `-u`/`-c` (only that format, for the first file, as GNU patch), \
          `-s`, `--verbose`, `--dry-run`, `--read-only`, `-r`, `--reject-format`, `--quoting-style`; \
          long options as `--opt=V`, `--opt V` or abbreviated. Other options (`-D`, `-e`, `-n`, `-i`, \
          `-o`, `--merge`, `--posix`) are errors naming them. All or nothing: if any hunk of any file \

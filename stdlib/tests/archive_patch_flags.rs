@@ -438,6 +438,50 @@ fn to_crlf(patch: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A `diff -ruN` patch in git's format: `diff --git` lines, new and
+/// deleted file modes, `/dev/null`, no dates.
+fn to_git(patch: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(patch);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let header = |line: &str| {
+            line.split('\t')
+                .next()
+                .unwrap_or(line)
+                .trim_end()
+                .to_string()
+        };
+        let epoch = |line: &str| line.contains("\t1970-01-01");
+        if let (Some(names), Some(old), Some(new)) = (
+            line.strip_prefix("diff -ruN "),
+            lines.get(i + 1).filter(|l| l.starts_with("--- ")),
+            lines.get(i + 2).filter(|l| l.starts_with("+++ ")),
+        ) {
+            out.push_str(&format!("diff --git {names}"));
+            match (epoch(old), epoch(new)) {
+                (true, _) => out.push_str("new file mode 100644\n--- /dev/null\n"),
+                (_, true) => out.push_str("deleted file mode 100644\n"),
+                _ => {}
+            }
+            if !epoch(old) {
+                out.push_str(&format!("{}\n", header(old)));
+            }
+            match epoch(new) {
+                true => out.push_str("+++ /dev/null\n"),
+                false => out.push_str(&format!("{}\n", header(new))),
+            }
+            i += 3;
+        } else {
+            out.push_str(line);
+            i += 1;
+        }
+    }
+    out.into_bytes()
+}
+
 /// Header names with one more leading component (`x/a/f` for `a/f`).
 fn deeper(patch: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(patch);
@@ -495,6 +539,9 @@ fn random_options_apply_like_gnu_patch() {
         let mut patch = make_patch(work.path(), &a, &b, &[format]);
         if patch.is_empty() {
             continue;
+        }
+        if format == "-ruN" && rng.chance(30) {
+            patch = to_git(&patch);
         }
         let mut options: Vec<String> = Vec::new();
         // -p0 keeps `a/f0`; -p2 strips `x/a/`; no -p (flat trees) keeps
@@ -591,5 +638,108 @@ fn random_options_apply_like_gnu_patch() {
     assert!(
         applied > 100 && refused > 30,
         "too few interesting cases: {applied} applied, {refused} refused"
+    );
+}
+
+#[test]
+fn git_diffs_and_odd_headers_apply_like_gnu_patch() {
+    let case = Case::new();
+    let mut script = Spec::new("script.sh", "echo hi\n");
+    script.mode = 0o644;
+    let tree = [
+        Spec::new("f.c", numbered(1..=10)),
+        Spec::new("old.txt", "bye\n"),
+        script,
+        Spec::new("mv_src.txt", "moving\n"),
+        Spec::new("logo.png", "not really a png\n"),
+    ];
+    let git = "From: someone\nSubject: [PATCH] all kinds\n\n---\n f.c | 2 +-\n\n\
+        diff --git a/f.c b/f.c\nindex 1111111..2222222 100644\n--- a/f.c\n+++ b/f.c\n\
+        @@ -2,3 +2,3 @@\n line 2\n-line 3\n+THREE\n line 4\n\
+        diff --git a/script.sh b/script.sh\nold mode 100644\nnew mode 100755\n\
+        diff --git a/mv_src.txt b/moved.txt\nsimilarity index 100%\nrename from mv_src.txt\nrename to moved.txt\n\
+        diff --git a/old.txt b/old.txt\ndeleted file mode 100644\nindex 3333333..0000000\n--- a/old.txt\n+++ /dev/null\n\
+        @@ -1 +0,0 @@\n-bye\n\
+        diff --git a/new/file.txt b/new/file.txt\nnew file mode 100755\nindex 0000000..4444444\n--- /dev/null\n+++ b/new/file.txt\n\
+        @@ -0,0 +1 @@\n+hi\n\
+        diff --git a/logo.png b/logo.png\nindex 5555555..6666666 100644\nBinary files a/logo.png and b/logo.png differ\n\
+        diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -8,2 +8,2 @@\n line 8\n-line 9\n+NINE\n\
+        -- \n2.47.3\n";
+    assert_eq!(case.run(&tree, git.as_bytes(), &["-p1"]), Outcome::Applied);
+    assert!(case.read("f.c").contains("THREE") && case.read("f.c").contains("NINE"));
+    assert!(case.exists("moved.txt") && !case.exists("mv_src.txt") && !case.exists("old.txt"));
+    assert_eq!(case.read("new/file.txt"), "hi\n");
+    // And back: the patched tree, reversed.
+    let patched: Vec<Spec> = walkdir::WalkDir::new(case.ours())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e.path().strip_prefix(case.ours()).unwrap();
+            let mut spec = Spec::new(&name.to_string_lossy(), fs::read(e.path()).unwrap());
+            spec.mode = e.metadata().unwrap().mode() & 0o7777;
+            spec
+        })
+        .collect();
+    assert_eq!(
+        case.run(&patched, git.as_bytes(), &["-p1", "-R"]),
+        Outcome::Applied
+    );
+    assert!(case.exists("mv_src.txt") && case.exists("old.txt") && !case.exists("new"));
+    assert_eq!(
+        case.run(&patched, git.as_bytes(), &["-p1", "-t"]),
+        Outcome::Applied
+    );
+    assert_eq!(
+        case.run(&tree, git.as_bytes(), &["-p1", "-b"]),
+        Outcome::Applied
+    );
+    assert_eq!(case.run(&tree, git.as_bytes(), &[]), Outcome::Applied);
+    assert_eq!(
+        case.run(&tree, git.as_bytes(), &["-p1", "-E", "-Z"]),
+        Outcome::Applied
+    );
+
+    // Headers apart, names that differ, `Index:` alone, a forwarded mail's
+    // `- ` prefix, `#` comment lines in a hunk.
+    let tree = [
+        Spec::new("f.c", numbered(1..=10)),
+        Spec::new("g.c", numbered(1..=10)),
+        Spec::new("h.c", numbered(1..=10)),
+    ];
+    let odd = "--- f.c.orig\tsome date\nrandom words\n+++ f.c\n@@ -2,3 +2,3 @@\n line 2\n-line 3\n+THREE\n# a comment\n line 4\n\
+        Index: g.c\n===================================================================\n\
+        @@ -5,2 +5,2 @@\n-line 5\n+FIVE\n line 6\n\
+        - --- h.c\n- +++ h.c\n@@ -1,1 +1,1 @@\n-line 1\n+ONE\n";
+    assert_eq!(case.run(&tree, odd.as_bytes(), &["-p0"]), Outcome::Applied);
+    assert!(case.read("f.c").contains("THREE"));
+}
+
+#[test]
+fn prereq_lines_check_the_version_like_gnu_patch() {
+    let case = Case::new();
+    let tree = [Spec::new("f", "version 1.2\nline 2\nline 3\n")];
+    let patch = |version: &str| {
+        format!("Prereq: {version}\n--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n version 1.2\n-line 2\n+LINE 2\n line 3\n")
+    };
+    assert_eq!(
+        case.run(&tree, patch("1.2").as_bytes(), &["-p1"]),
+        Outcome::Applied
+    );
+    assert_eq!(
+        case.run(&tree, patch("1.3").as_bytes(), &["-p1"]),
+        Outcome::Refused
+    );
+    assert_eq!(
+        case.run(&tree, patch("1.").as_bytes(), &["-p1"]),
+        Outcome::Refused
+    );
+    assert_eq!(
+        case.run(&tree, patch("1.3").as_bytes(), &["-p1", "-f"]),
+        Outcome::Applied
+    );
+    assert_eq!(
+        case.run(&tree, patch("1.3").as_bytes(), &["-p1", "-t"]),
+        Outcome::Refused
     );
 }

@@ -4,12 +4,23 @@
 //! the other says it all. Hunks are read the way GNU patch 2.7 reads them
 //! (`another_hunk` in its pch.c), quirks included, then merged into the
 //! one sequence of context, removed and added lines the rest of `patch`
-//! uses, the way GNU patch's `apply_hunk` walks the two sides.
+//! uses, the way GNU patch's `apply_hunk` walks the two sides. `hunk` is
+//! long because it follows `another_hunk` step by step: kept whole, the
+//! correspondence stays checkable.
 
-use super::parse::{Hunk, HunkLines, Kind};
+mod walk;
+
+use super::parse::Hunk;
+use walk::{merge, swap, Slot};
 
 /// The largest line number GNU patch accepts (its `LINENUM_MAX`).
 const LINENUM_MAX: i64 = i64::MAX;
+
+/// The largest line number or count read here: far more lines than any
+/// file held in memory can have, and small enough that the applier's
+/// signed line arithmetic never overflows (GNU patch takes up to
+/// `LINENUM_MAX`, to no use).
+const MAX_LINE_NUMBER: i64 = 1 << 48;
 
 /// Old-style context diffs (`*** 3,9` without the trailing stars) read a
 /// few malformed lines differently; a hunk can reveal that the diff is
@@ -62,16 +73,6 @@ impl Reader<'_> {
     }
 }
 
-/// One line of a hunk in GNU patch's layout: index 0 is the `***` line,
-/// then the old side, the `---` line (`=`), the new side.
-#[derive(Debug, Clone, Default)]
-struct Slot {
-    /// ` `, `-`, `+`, `!`, `*`, `=`, or `\n` for a blank line between the
-    /// old side and `---` (part of neither side).
-    mark: u8,
-    text: Vec<u8>,
-}
-
 /// A hunk as read, with what the file-level reading needs.
 pub(crate) struct Read {
     pub hunk: Hunk,
@@ -102,9 +103,9 @@ fn number(text: &[u8], at: &mut usize, line: usize, raw: &[u8]) -> Result<i64, S
             shown(raw)
         ));
     }
-    if overflow {
+    if overflow || value > MAX_LINE_NUMBER {
         return Err(format!(
-            "line number {} is too large at line {line}: {}",
+            "line number {} is too large for any file (at most {MAX_LINE_NUMBER}) at line {line}: {}",
             String::from_utf8_lossy(&text[start..*at]),
             shown(raw)
         ));
@@ -488,89 +489,70 @@ fn mangled(hunk_line: usize) -> String {
     format!("replacement text or line numbers mangled in hunk at line {hunk_line}")
 }
 
-/// The hunk with its sides swapped, as GNU patch's `pch_swap` swaps them:
-/// the new side (additions now removals) first, then the old side.
-fn swap(p: &[Slot], ptrn_lines: usize) -> Vec<Slot> {
-    let mut at = ptrn_lines + 1;
-    let blank = p.get(at).filter(|s| s.mark == b'\n').cloned();
-    if blank.is_some() {
-        at += 1;
-    }
-    let mut swapped = Vec::with_capacity(p.len());
-    for (n, slot) in p.iter().skip(at).enumerate() {
-        let mark = match (n, slot.mark) {
-            (0, _) => b'*',
-            (_, b'+') => b'-',
-            (_, mark) => mark,
-        };
-        swapped.push(Slot {
-            mark,
-            text: slot.text.clone(),
-        });
-    }
-    swapped.extend(blank);
-    for (n, slot) in p.iter().take(ptrn_lines + 1).enumerate() {
-        let mark = match (n, slot.mark) {
-            (0, _) => b'=',
-            (_, b'-') => b'+',
-            (_, mark) => mark,
-        };
-        swapped.push(Slot {
-            mark,
-            text: slot.text.clone(),
-        });
-    }
-    swapped
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patch::parse::Kind;
 
-/// The two sides as one sequence, walked as GNU patch's `apply_hunk`
-/// walks them: removals first, then additions, `!` runs as removals
-/// followed by additions, unchanged lines in step. Old lines left when the
-/// new side runs out stay as context; new context lines left when the old
-/// side runs out are dropped, as GNU patch drops them. Errors give the two
-/// lines that disagree (1-based within the hunk).
-fn merge(p: &[Slot], ptrn_lines: usize) -> Result<HunkLines, (usize, usize)> {
-    let mark = |i: usize| p.get(i).map_or(b'^', |s| s.mark);
-    let pat_end = p.len() - 1;
-    let mut out = Vec::with_capacity(p.len());
-    let mut old = 1;
-    let mut new = ptrn_lines + 1;
-    while matches!(mark(new), b'=' | b'\n') {
-        new += 1;
+    fn read(patch: &str) -> Result<Read, String> {
+        let lines: Vec<&[u8]> = patch.as_bytes().split_inclusive(|b| *b == b'\n').collect();
+        let mut reader = Reader {
+            lines: &lines,
+            at: 0,
+            strip_cr: false,
+        };
+        hunk(&mut reader, &mut Style::New, 0, false).map(|read| read.expect("a hunk"))
     }
-    while old <= ptrn_lines {
-        if mark(old) == b'-' {
-            out.push((Kind::Delete, p[old].text.clone()));
-            old += 1;
-        } else if new > pat_end {
-            break;
-        } else if mark(new) == b'+' {
-            out.push((Kind::Insert, p[new].text.clone()));
-            new += 1;
-        } else if mark(new) != mark(old) {
-            return Err((old, new));
-        } else if mark(new) == b'!' {
-            while mark(old) == b'!' && old <= ptrn_lines {
-                out.push((Kind::Delete, p[old].text.clone()));
-                old += 1;
-            }
-            while mark(new) == b'!' {
-                out.push((Kind::Insert, p[new].text.clone()));
-                new += 1;
-            }
-        } else {
-            out.push((Kind::Context, p[old].text.clone()));
-            old += 1;
-            new += 1;
+
+    fn kinds(read: &Read) -> String {
+        read.hunk
+            .lines
+            .iter()
+            .map(|(kind, _)| match kind {
+                Kind::Context => ' ',
+                Kind::Delete => '-',
+                Kind::Insert => '+',
+            })
+            .collect()
+    }
+
+    #[test]
+    fn changes_become_removals_then_additions() {
+        let read =
+            read("***************\n*** 1,3 ****\n  a\n! b\n  c\n--- 1,3 ----\n  a\n! B\n  c\n")
+                .unwrap();
+        assert_eq!(kinds(&read), " -+ ");
+        assert_eq!((read.hunk.old_start, read.hunk.old_len), (1, 3));
+        assert_eq!(read.hunk.context(), (1, 1));
+    }
+
+    #[test]
+    fn an_omitted_side_is_the_other_sides_context() {
+        let insert =
+            read("***************\n*** 1,2 ****\n--- 1,3 ----\n  a\n+ new\n  b\n").unwrap();
+        assert_eq!(kinds(&insert), " + ");
+        let delete =
+            read("***************\n*** 1,3 ****\n  a\n- old\n  b\n--- 1,2 ----\n").unwrap();
+        assert_eq!(kinds(&delete), " - ");
+        // "*** 5 ****" with no old lines: an insertion after line 5.
+        let append = read("***************\n*** 5 ****\n--- 6 ----\n+ six\n").unwrap();
+        assert_eq!((append.hunk.old_start, append.hunk.old_len), (5, 0));
+    }
+
+    #[test]
+    fn huge_line_numbers_are_errors_not_overflows() {
+        for header in [
+            "*** 18446744073709551615,0 ****",
+            "*** 9223372036854775807 ****",
+            "*** 1,281474976710657 ****",
+        ] {
+            let patch = format!("***************\n{header}\n- x\n--- 1 ----\n");
+            let err = read(&patch).err().unwrap_or_default();
+            assert!(err.contains("too large for any file"), "{header}: {err}");
         }
+        let err = read("***************\n*** 1 ****\n  a\n--- 1,99999999999999999999 ----\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("too large"), "{err}");
     }
-    while old <= ptrn_lines {
-        out.push((Kind::Context, p[old].text.clone()));
-        old += 1;
-    }
-    while new <= pat_end && mark(new) == b'+' {
-        out.push((Kind::Insert, p[new].text.clone()));
-        new += 1;
-    }
-    Ok(out)
 }

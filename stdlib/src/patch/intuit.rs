@@ -170,14 +170,31 @@ struct Scan<'a> {
     git: Option<GitHeaders>,
     first_header: Option<usize>,
     cr_line: &'a [u8],
+    prereq: Option<Vec<u8>>,
 }
 
 impl<'a> Scan<'a> {
     /// The diff found, with its body at `at`.
     fn finish(self, body: Body, at: usize, reading: &Reading) -> Found<'a> {
+        let (mut first, mut second) = (self.old, self.new);
+        // `diff --git A B` names the slots first; header lines after it
+        // replace them, and only then are a unified diff's slots swapped
+        // (so `--- /dev/null` leaves B as the old name, as in GNU patch).
+        if let Some(headers) = &self.git {
+            let (a, b) = split_git_names(
+                &headers.names,
+                headers.rename_from.as_deref(),
+                headers.rename_to.as_deref(),
+            )
+            .unwrap_or((None, None));
+            let usable =
+                |n: Option<Vec<u8>>| n.filter(|n| names::strip(n, reading.strip).is_some());
+            first.path = first.path.or(usable(a));
+            second.path = second.path.or(usable(b));
+        }
         let (old, new) = match body {
-            Body::Unified => (self.new, self.old),
-            _ => (self.old, self.new),
+            Body::Unified => (second, first),
+            _ => (first, second),
         };
         let mut section = Section {
             line: self.first_header.unwrap_or(at) + 1,
@@ -187,18 +204,9 @@ impl<'a> Scan<'a> {
             git: None,
             hunks: Vec::new(),
             reversed: false,
+            prereq: self.prereq,
         };
         if let Some(headers) = self.git {
-            let (a, b) = split_git_names(
-                &headers.names,
-                headers.rename_from.as_deref(),
-                headers.rename_to.as_deref(),
-            )
-            .unwrap_or((None, None));
-            let usable =
-                |n: Option<Vec<u8>>| n.filter(|n| names::strip(n, reading.strip).is_some());
-            section.old.path = section.old.path.or(usable(a));
-            section.new.path = section.new.path.or(usable(b));
             section.old.existence = headers.old.unwrap_or(Existence::Exists);
             section.new.existence = headers.new.unwrap_or(Existence::Exists);
             section.git = Some(headers.git);
@@ -226,6 +234,7 @@ pub(crate) fn next<'a>(lines: &[&'a [u8]], from: usize, reading: &Reading) -> Op
         git: None,
         first_header: None,
         cr_line: b"",
+        prereq: None,
     };
     let mut extended = false;
     let mut need_header = true;
@@ -243,6 +252,16 @@ pub(crate) fn next<'a>(lines: &[&'a [u8]], from: usize, reading: &Reading) -> Op
                 .name
                 .filter(|n| names::strip(n, reading.strip).is_some());
             scan.cr_line = line;
+        } else if let Some(rest) = line.strip_prefix(b"Prereq:") {
+            // The first word: the file must contain it (GNU patch's check
+            // for the right version of the file).
+            let word = rest.trim_ascii_start();
+            let end = word
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .unwrap_or(word.len());
+            scan.prereq = (end > 0).then(|| word[..end].to_vec());
+            header = false;
         } else if let Some(names) = line.strip_prefix(b"diff --git ") {
             if extended {
                 return Some(scan.finish(Body::Nothing, at, reading));

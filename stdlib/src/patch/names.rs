@@ -8,13 +8,15 @@ pub(crate) struct Header {
     pub name: Option<Vec<u8>>,
     /// The name was `/dev/null`: the file does not exist on this side.
     pub dev_null: bool,
-    /// What follows the name, without the end of line.
+    /// What follows the name, without the final newline (a CR stays:
+    /// GNU patch reads it as a date too).
     pub date: String,
 }
 
 /// Reads a header's name and date.
 pub(crate) fn header_name(rest: &[u8]) -> Header {
-    let rest = super::parse::trim_eol(rest.trim_ascii_start());
+    let rest = rest.trim_ascii_start();
+    let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
     let (name, tail) = if rest.first() == Some(&b'"') {
         match unquote(rest) {
             Some((name, tail)) => (name, tail),
@@ -30,7 +32,7 @@ pub(crate) fn header_name(rest: &[u8]) -> Header {
             .unwrap_or(rest.len());
         (rest[..end].to_vec(), &rest[end..])
     };
-    let date = String::from_utf8_lossy(tail.trim_ascii()).into_owned();
+    let date = String::from_utf8_lossy(tail).into_owned();
     let dev_null = name == b"/dev/null";
     Header {
         name: (!name.is_empty() && !dev_null).then_some(name),
@@ -142,10 +144,15 @@ mod tests {
     fn header_names_are_split_from_their_dates() {
         let h = header_name(b" bc.orig/bc/execute.c\t2017-07-26 16:59:48.547792339 -0400\n");
         assert_eq!(h.name, Some(b"bc.orig/bc/execute.c".to_vec()));
-        assert_eq!(h.date, "2017-07-26 16:59:48.547792339 -0400");
+        assert_eq!(h.date.trim(), "2017-07-26 16:59:48.547792339 -0400");
         assert_eq!(
             header_name(b"a/with space.c\t2020-01-01\n").name,
             Some(b"a/with space.c".to_vec())
+        );
+        assert_eq!(
+            header_name(b"a/crlf.c\r\n").date,
+            "\r",
+            "a CR is text after the name"
         );
         let plain = header_name(b"a/plain.c\n");
         assert_eq!(

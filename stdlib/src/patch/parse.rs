@@ -106,6 +106,8 @@ pub(crate) struct Section {
     /// The sides were swapped (`-R`): GNU patch still weighs the names in
     /// the header's order.
     pub reversed: bool,
+    /// A `Prereq:` word the file must contain.
+    pub prereq: Option<Vec<u8>>,
 }
 
 impl Section {
@@ -192,6 +194,8 @@ impl Parser {
                 Body::Nothing => found.at,
             };
             sections.push(section);
+            // GNU patch forgets -u/-c after the first file.
+            self.reading.format = Format::Any;
         }
         Ok(sections)
     }
@@ -334,16 +338,12 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
             Some(b' ') => (Kind::Context, line[1..].to_vec()),
             Some(b'-') => (Kind::Delete, line[1..].to_vec()),
             Some(b'+') => (Kind::Insert, line[1..].to_vec()),
+            // `=` is GNU patch's other mark for context.
+            Some(b'=') => (Kind::Context, line[1..].to_vec()),
             // A context line whose leading space was eaten.
             Some(b'\n' | b'\t') => (Kind::Context, line.clone()),
-            Some(b'\r') if line == b"\r\n" => (Kind::Context, line.clone()),
             // GNU patch skips `#` lines as comments.
             Some(b'#') => {
-                i += 1;
-                continue;
-            }
-            Some(b'\\') => {
-                strip_newline(&mut body).ok_or_else(malformed)?;
                 i += 1;
                 continue;
             }
@@ -360,10 +360,19 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
         }
         body.push((kind, text));
         i += 1;
-    }
-    if lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
-        strip_newline(&mut body);
-        i += 1;
+        // `\ No newline at end of file` is looked for only after each
+        // side's last line, as GNU patch does; anywhere else it is
+        // malformed. After a context line it counts for the old side.
+        let last_old = kind != Kind::Insert && old_left == 0;
+        let last_new = kind != Kind::Delete && new_left == 0;
+        for (last, strips) in [(last_old, true), (last_new, kind == Kind::Insert)] {
+            if last && lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
+                if strips {
+                    strip_newline(&mut body);
+                }
+                i += 1;
+            }
+        }
     }
     if !body.iter().any(|(k, _)| *k != Kind::Context) {
         return Err(format!(

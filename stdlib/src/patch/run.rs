@@ -163,6 +163,20 @@ impl Run<'_> {
         if let (Some(existing), Some(name)) = (&current, &input) {
             self.check_writable(&section, name, existing)?;
         }
+        if let Some(word) = &section.prereq {
+            let text = current.as_ref().map_or(&[][..], |c| c.bytes.as_slice());
+            if !has_version(text, word) && !self.options.force {
+                return Err(self.fail(
+                    &section,
+                    format!(
+                        "{} doesn't appear to be the {} version (its Prereq: line) -- aborting, as GNU \
+                         patch does without -f",
+                        shown(&target),
+                        shown(word)
+                    ),
+                ));
+            }
+        }
         let base = current.as_ref().map_or(&[][..], |c| c.bytes.as_slice());
         // GNU patch fails a hunk that creates a file over one with content.
         let creates_existing = |section: &Section| {
@@ -233,7 +247,11 @@ impl Run<'_> {
         };
         let set_mode = new_mode.is_some() && new_mode != old_mode;
         if section.hunks.is_empty() && !set_mode && !git.rename && !git.copy {
-            // GNU patch leaves a file with nothing to change alone.
+            // GNU patch leaves a file with nothing to change alone (backed
+            // up by a copy if asked).
+            if let (true, Some(existing), Some(name)) = (backup, current, &input) {
+                self.stage.keep(name, existing)?;
+            }
             return Ok(());
         }
         let mode = match (new_mode, &current) {
@@ -324,8 +342,10 @@ impl Run<'_> {
         }
     }
 
-    /// The file to read and the file to write, after `-pN`. A file that is
-    /// needed but missing gives no file to read and the name it would have
+    /// The file to read and the file to write, after `-pN`, chosen as GNU
+    /// patch chooses (git diffs too): the best existing of the names, else
+    /// for a new file the one needing the fewest new directories. A file
+    /// that is needed but missing gives no file to read and the last name
     /// (the caller decides, after GNU patch's check for a reversed patch).
     fn names(&self, section: &Section) -> Result<NamePair> {
         let strip = |name: &Option<Vec<u8>>| {
@@ -345,23 +365,6 @@ impl Run<'_> {
         };
         let given: Vec<Vec<u8>> = [first, second, index].into_iter().flatten().collect();
         let dangerous: Vec<&Vec<u8>> = given.iter().filter(|n| !names::is_safe(n)).collect();
-        if let Some(git) = &section.git {
-            let input = old.filter(|_| section.old.existence != Existence::Absent);
-            let output = new.filter(|_| section.new.existence != Existence::Absent);
-            if input.is_none() && output.is_none() || !dangerous.is_empty() {
-                return Err(self.fail(section, self.no_names(&given, &dangerous)));
-            }
-            // Plain git diffs name one file twice; only renames and copies
-            // read one file and write another. An existing file is read
-            // even when the patch creates it, to see that it exists.
-            if !(git.rename || git.copy) {
-                let name = output.clone().or(input.clone());
-                let input = name.clone().filter(|n| self.stage.exists(n));
-                return Ok((input, output.and(name)));
-            }
-            let input = input.filter(|n| self.stage.exists(n));
-            return Ok((input, output));
-        }
         let mut candidates: Vec<&Vec<u8>> = given.iter().filter(|n| names::is_safe(n)).collect();
         candidates.dedup();
         let Some(last) = candidates.last() else {
@@ -372,13 +375,32 @@ impl Run<'_> {
             .copied()
             .filter(|n| self.stage.exists(n))
             .collect();
+        // A git rename or copy writes its new name, whichever it reads
+        // (the new name too when renamed already).
+        let renamed = section.git.as_ref().is_some_and(|g| g.rename || g.copy);
+        if renamed && !new.as_ref().is_some_and(|n| names::is_safe(n)) {
+            return Err(self.fail(
+                section,
+                format!(
+                    "cannot rename or copy a file without two valid names; {}",
+                    self.no_names(&given, &dangerous)
+                ),
+            ));
+        }
+        let output = |chosen: &Vec<u8>| {
+            Some(if renamed {
+                new.clone().unwrap_or_default()
+            } else {
+                chosen.clone()
+            })
+        };
         if let Some(best) = names::best(existing.iter().map(|n| n.as_slice())) {
-            let chosen = existing[best].clone();
-            return Ok((Some(chosen.clone()), Some(chosen)));
+            let chosen = existing[best];
+            return Ok((Some(chosen.clone()), output(chosen)));
         }
         if section.old.existence == Existence::Exists {
             // Missing: GNU patch names the last candidate.
-            return Ok((None, Some((*last).clone())));
+            return Ok((None, output(last)));
         }
         // A new file: prefer the name needing the fewest new directories.
         let fewest = candidates
@@ -392,7 +414,7 @@ impl Run<'_> {
             .filter(|n| self.missing_dirs(n) == fewest)
             .collect();
         let chosen = cheapest[names::best(cheapest.iter().map(|n| n.as_slice())).unwrap_or(0)];
-        Ok((None, Some(chosen.clone())))
+        Ok((None, output(chosen)))
     }
 
     fn no_names(&self, given: &[Vec<u8>], dangerous: &[&Vec<u8>]) -> String {
@@ -471,6 +493,21 @@ impl Run<'_> {
         });
         Ok(())
     }
+}
+
+/// Whether `text` has `word` as a word, the way GNU patch looks for a
+/// `Prereq:` (quirks included: only where a byte follows it, and at the
+/// last such place whatever that byte is).
+fn has_version(text: &[u8], word: &[u8]) -> bool {
+    let space = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+    let Some(last) = text.len().checked_sub(word.len()) else {
+        return false;
+    };
+    (0..last).any(|at| {
+        text[at..].starts_with(word)
+            && (at == 0 || space(text[at - 1]))
+            && (at + 1 == last || space(text[at + word.len()]))
+    })
 }
 
 /// GNU patch's `maybe_reverse`: a patch that would create a file that

@@ -32,6 +32,8 @@ struct Change {
     state: Option<Contents>,
     /// Back the file up (as it was before the patch) first.
     backup: bool,
+    /// Not changed at all, only backed up (by a copy).
+    kept: bool,
 }
 
 /// Pending changes below one directory.
@@ -123,10 +125,36 @@ impl<'a> Stage<'a> {
         let path = self.cx.writable(self.path(name))?;
         self.inside(name, &path)?;
         let backup = match self.changes.get(name) {
+            Some(earlier) if earlier.kept => earlier.backup || backup,
             Some(earlier) if earlier.state.is_some() || state.is_none() => earlier.backup,
             _ => backup,
         };
-        self.changes.insert(name.to_vec(), Change { state, backup });
+        let change = Change {
+            state,
+            backup,
+            kept: false,
+        };
+        self.changes.insert(name.to_vec(), change);
+        Ok(())
+    }
+
+    /// Records that `name` (now `contents`) is left as it is but backed up
+    /// by a copy, as GNU patch does for a git diff that changes nothing in
+    /// it (`-b`); nothing when an earlier change decided already.
+    pub(crate) fn keep(&mut self, name: &[u8], contents: Contents) -> Result<()> {
+        match self.changes.get_mut(name) {
+            Some(earlier) if earlier.kept => earlier.backup = true,
+            Some(_) => {}
+            None => {
+                self.inside(name, &self.cx.writable(self.path(name))?)?;
+                let change = Change {
+                    state: Some(contents),
+                    backup: true,
+                    kept: true,
+                };
+                self.changes.insert(name.to_vec(), change);
+            }
+        }
         Ok(())
     }
 
@@ -144,7 +172,7 @@ impl<'a> Stage<'a> {
             return Err(e);
         }
         for (name, backup) in &backups {
-            self.back_up(name, backup)?;
+            self.back_up(name, backup, self.changes[name].kept)?;
         }
         for (name, change) in &self.changes {
             if change.state.is_none() {
@@ -183,14 +211,19 @@ impl<'a> Stage<'a> {
     }
 
     /// Moves `name` to `backup` (keeping its inode, mode and times, as GNU
-    /// patch renames it), or creates an empty `backup` when `name` did not
-    /// exist.
-    fn back_up(&self, name: &[u8], backup: &[u8]) -> Result<()> {
+    /// patch renames it), copies it there when it stays (`copy`), or
+    /// creates an empty `backup` when `name` did not exist.
+    fn back_up(&self, name: &[u8], backup: &[u8], copy: bool) -> Result<()> {
         let (from, to) = (self.path(name), self.path(backup));
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io("creating directory", parent, e))?;
         }
         match fs::symlink_metadata(&from) {
+            // GNU patch gives the copy the times of the file it would
+            // have written: now.
+            Ok(_) if copy => fs::copy(&from, &to)
+                .map(drop)
+                .map_err(|e| Error::io("backing up", &from, e)),
             Ok(_) => fs::rename(&from, &to).map_err(|e| Error::io("backing up", &from, e)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let _ = fs::remove_file(&to);
@@ -212,7 +245,7 @@ impl<'a> Stage<'a> {
     /// exist yet, so nothing is created in the tree before all succeeded).
     fn write_temporaries(&self, written: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
         for (number, (name, change)) in self.changes.iter().enumerate() {
-            let Some(contents) = &change.state else {
+            let Some(contents) = change.state.as_ref().filter(|_| !change.kept) else {
                 continue;
             };
             let path = self.path(name);

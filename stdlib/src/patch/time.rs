@@ -30,7 +30,8 @@ const MONTHS: [&str; 12] = [
 /// ctime (`[Wed] Jul 26 16:59:48 [zone] 2017 [zone]`, diff's context
 /// default and Mercurial's); zones are `±HHMM`, `±HH:MM`, `UTC`, `GMT`,
 /// `UT` and `Z`. Anything else is no date. Text in parentheses is a
-/// comment, as for GNU's date parser.
+/// comment, as for GNU's date parser, and blank text (a CR, a comment)
+/// is today at midnight, as GNU's date parser reads it.
 pub(crate) fn parse(text: &str, zone: Zone) -> Option<Timestamp> {
     let mut clean = String::with_capacity(text.len());
     let mut depth = 0usize;
@@ -43,7 +44,10 @@ pub(crate) fn parse(text: &str, zone: Zone) -> Option<Timestamp> {
         }
     }
     let words: Vec<&str> = clean.split_ascii_whitespace().collect();
-    let (date, time, offset) = match words.first()?.as_bytes().first()? {
+    let Some(first) = words.first() else {
+        return midnight_today(zone);
+    };
+    let (date, time, offset) = match first.as_bytes().first()? {
         b'0'..=b'9' => iso(&words)?,
         _ => ctime(&words)?,
     };
@@ -226,6 +230,33 @@ impl Civil {
     }
 }
 
+/// The start of today in `zone`.
+fn midnight_today(zone: Zone) -> Option<Timestamp> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let now = i64::try_from(now).ok()?;
+    let seconds = match zone {
+        Zone::Utc => now - now.rem_euclid(86_400),
+        Zone::Local => {
+            // SAFETY: `tm` is plain data filled in by localtime_r from a
+            // valid time; mktime only reads and normalizes it.
+            let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+            let time: libc::time_t = now;
+            // SAFETY: valid pointers to a time and an exclusively borrowed `tm`.
+            if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
+                return None;
+            }
+            (tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_isdst) = (0, 0, 0, -1);
+            // SAFETY: as above.
+            let seconds = unsafe { libc::mktime(&mut tm) };
+            (seconds != -1).then_some(seconds)?
+        }
+    };
+    Some(Timestamp { seconds, nanos: 0 })
+}
+
 /// GNU patch's test for "this side does not exist" when neither `-Z` nor
 /// `-T` is given: a date (read as local time) within -25 to +26 hours of
 /// the epoch, since the zone diff used is unknown.
@@ -253,7 +284,13 @@ mod tests {
         assert_eq!(at("Thu Jan  1 00:00:00 1970"), Some((0, 0)));
         assert_eq!(at("Thu Jan 01 00:00:00 1970 +0000"), Some((0, 0)));
         assert_eq!(at("2000-02-29 12:00"), Some((951_825_600, 0)));
-        assert_eq!(at("(revision 1234)"), None);
+        let midnight = at("(revision 1234)").unwrap();
+        assert_eq!(
+            (midnight.0 % 86_400, midnight.1),
+            (0, 0),
+            "a comment is today"
+        );
+        assert_eq!(at("\r"), Some(midnight));
         assert_eq!(at("working copy"), None);
         assert_eq!(at("2017-13-01 00:00:00"), None);
     }
@@ -266,6 +303,6 @@ mod tests {
         assert!(near("Thu Jan  1 00:00:00 1970"));
         assert!(!near("1970-01-03 00:00:00 +0000"));
         assert!(!near("2020-01-01 00:00:00 +0000"));
-        assert!(!near(""));
+        assert!(!near(""), "today");
     }
 }
