@@ -76,9 +76,6 @@ impl Reader<'_> {
 /// A hunk as read, with what the file-level reading needs.
 pub(crate) struct Read {
     pub hunk: Hunk,
-    /// GNU patch's `p_prefix_context` after this hunk: the next hunk's
-    /// reading depends on it.
-    pub prefix: i64,
     /// The new side is empty and starts at line 1 (the file is emptied).
     pub empties: bool,
 }
@@ -158,13 +155,24 @@ fn range(raw: &[u8], line: usize, new_side: bool) -> Result<(i64, i64), String> 
     }
 }
 
+/// What GNU patch keeps from one hunk to the next while reading a file:
+/// a hunk whose `***` line is missing reads with the last one's ranges,
+/// and whether a new side may be left out depends on the last hunk's
+/// leading context.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Stale {
+    /// `p_prefix_context` (kept across files too).
+    pub prefix: i64,
+    /// `p_first`, `p_ptrn_lines`, `p_newfirst`, `p_repl_lines`.
+    pub ranges: (i64, i64, i64, i64),
+}
+
 /// Reads one `***************` hunk at the reader's position; `None` (and
-/// nothing consumed) when the next line does not start one. `stale` is
-/// GNU patch's `p_prefix_context` left by the previous hunk.
+/// nothing consumed) when the next line does not start one.
 pub(crate) fn hunk(
     r: &mut Reader,
     style: &mut Style,
-    stale: i64,
+    stale: &mut Stale,
     ignore_whitespace: bool,
 ) -> Result<Option<Read>, String> {
     let start = r.at;
@@ -177,8 +185,7 @@ pub(crate) fn hunk(
     }
     let hunk_line = r.at + 1;
     let mut p: Vec<Slot> = Vec::new();
-    let (mut first, mut ptrn_lines) = (0i64, 0i64);
-    let (mut newfirst, mut repl_lines) = (0i64, 0i64);
+    let (mut first, mut ptrn_lines, mut newfirst, mut repl_lines) = stale.ranges;
     let mut max: Option<i64> = None;
     let mut repl_beginning: Option<usize> = None;
     let (mut fillcnt, mut fillsrc, mut filldst) = (0i64, 0usize, 0usize);
@@ -299,7 +306,9 @@ pub(crate) fn hunk(
                     return Err(malformed(number_at, &line));
                 }
                 max = Some(repl_lines + at as i64);
-                if repl_lines != ptrn_copiable && (stale != 0 || context != 0 || repl_lines != 1) {
+                if repl_lines != ptrn_copiable
+                    && (stale.prefix != 0 || context != 0 || repl_lines != 1)
+                {
                     repl_could_be_missing = false;
                 }
                 context = 0;
@@ -456,15 +465,14 @@ pub(crate) fn hunk(
     // The sides' context lines may differ (eaten blanks): reversed, the
     // new side's are matched, so the reversed hunk is walked on its own.
     let reverse_lines = merge(&swap(&p, ptrn_lines as usize), repl_lines as usize).ok();
+    *stale = Stale {
+        prefix,
+        ranges: (first, ptrn_lines, newfirst, repl_lines),
+    };
+    // Both are at least 0 (an empty side at line 0 is 1 already).
     let to_unified = |start: i64, count: i64| {
-        (
-            (if count == 0 {
-                start.saturating_sub(1)
-            } else {
-                start
-            }) as usize,
-            count as usize,
-        )
+        let start = if count == 0 { start - 1 } else { start };
+        (start.max(0) as usize, count.max(0) as usize)
     };
     let (old_start, old_len) = to_unified(first, ptrn_lines);
     let (new_start, new_len) = to_unified(newfirst, repl_lines);
@@ -480,7 +488,6 @@ pub(crate) fn hunk(
             prefix: prefix as usize,
             suffix: suffix as usize,
         },
-        prefix,
         empties: repl_lines == 0 && newfirst == 1,
     }))
 }
@@ -501,7 +508,8 @@ mod tests {
             at: 0,
             strip_cr: false,
         };
-        hunk(&mut reader, &mut Style::New, 0, false).map(|read| read.expect("a hunk"))
+        hunk(&mut reader, &mut Style::New, &mut Stale::default(), false)
+            .map(|read| read.expect("a hunk"))
     }
 
     fn kinds(read: &Read) -> String {

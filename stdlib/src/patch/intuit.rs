@@ -144,11 +144,14 @@ fn read_side(side: &mut Name, rest: &[u8], reading: &Reading, keep_undated: bool
         let time = match (reading.times, header.date.is_empty()) {
             (_, true) => None,
             (Some(zone), false) => time::parse(&header.date, zone),
-            (None, false) => time::parse(&header.date, Zone::Local).map(|t| {
-                if time::near_epoch(t) {
-                    epoch
-                } else {
-                    t
+            // Read as UTC first: only a date within days of the epoch
+            // needs the (slower) local time zone.
+            (None, false) => time::parse(&header.date, Zone::Utc).map(|t| {
+                let close = t.seconds.abs() < 3 * 86_400;
+                let local = || time::parse(&header.date, Zone::Local);
+                match close && local().is_some_and(time::near_epoch) {
+                    true => epoch,
+                    false => t,
                 }
             }),
         };

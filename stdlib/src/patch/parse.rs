@@ -229,10 +229,13 @@ impl Parser {
             _ => Style::Old,
         };
         let fail = |e: String| format!("hunk #1: {e}");
-        let first = context::hunk(&mut reader, &mut style.clone(), self.stale_prefix, ws)
+        let mut stale = context::Stale {
+            prefix: self.stale_prefix,
+            ranges: (0, 0, 0, 0),
+        };
+        let first = context::hunk(&mut reader, &mut style.clone(), &mut stale, ws)
             .map_err(fail)?
             .ok_or_else(|| fail(format!("line {}: malformed hunk", i + 1)))?;
-        self.stale_prefix = first.prefix;
         reader.at = i;
         let old = &first_header[4..];
         if old.first() == Some(&b'0') && !old.get(1).is_some_and(u8::is_ascii_digit) {
@@ -244,12 +247,12 @@ impl Parser {
         let mut style = style;
         loop {
             let number = section.hunks.len() + 1;
-            let read = context::hunk(&mut reader, &mut style, self.stale_prefix, ws)
+            let read = context::hunk(&mut reader, &mut style, &mut stale, ws)
                 .map_err(|e| format!("hunk #{number}: {e}"))?;
             let Some(read) = read else { break };
-            self.stale_prefix = read.prefix;
             section.hunks.push(read.hunk);
         }
+        self.stale_prefix = stale.prefix;
         Ok(reader.at)
     }
 

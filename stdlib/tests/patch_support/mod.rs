@@ -268,6 +268,13 @@ pub enum Outcome {
 /// when ours succeeds; then the trees are identical (names, contents,
 /// modes, times kept or set), else ours changed nothing.
 pub fn compare(work: &Path, files: &[Spec], patch: &[u8], flags: &[String], case: &str) -> Outcome {
+    if std::env::var_os("PATCH_TEST_KEEP").is_some() {
+        let keep = Path::new("/tmp/patch-case");
+        let _ = fs::remove_dir_all(keep);
+        write_tree(&keep.join("tree"), files);
+        fs::write(keep.join("p.diff"), patch).unwrap();
+        fs::write(keep.join("flags"), flags.join(" ")).unwrap();
+    }
     let patch_file = work.join("p.diff");
     fs::write(&patch_file, patch).unwrap();
     let (gnu, ours) = (work.join("gnu"), work.join("ours"));
@@ -280,13 +287,6 @@ pub fn compare(work: &Path, files: &[Spec], patch: &[u8], flags: &[String], case
     let (status, output) = gnu_patch(&gnu, flags, &patch_file);
     let result = our_patch(&ours, flags, &patch_file);
     let text = String::from_utf8_lossy(patch);
-    if std::env::var_os("PATCH_TEST_KEEP").is_some() {
-        let keep = Path::new("/tmp/patch-case");
-        let _ = fs::remove_dir_all(keep);
-        write_tree(&keep.join("tree"), files);
-        fs::write(keep.join("p.diff"), patch).unwrap();
-        fs::write(keep.join("flags"), flags.join(" ")).unwrap();
-    }
     match (status, &result) {
         (0, Ok(_)) => {
             let (a, b) = (snapshot(&ours, since), snapshot(&gnu, since));
