@@ -264,8 +264,12 @@ pub(crate) fn hunk(
                         // context lines, filled in below.
                         ptrn_missing = true;
                         let slot = p.pop().unwrap_or_default();
-                        let count =
-                            usize::try_from(ptrn_lines).map_err(|_| malformed(number_at, &line))?;
+                        // Filled from the new side's context lines below:
+                        // more than the patch has lines cannot be.
+                        let count = usize::try_from(ptrn_lines)
+                            .ok()
+                            .filter(|n| *n <= r.lines.len())
+                            .ok_or_else(|| mangled(hunk_line))?;
                         p.resize(count + 1, Slot::default());
                         p.push(slot);
                         ptrn_prefix = -1;
@@ -410,7 +414,11 @@ pub(crate) fn hunk(
         fillsrc = 1;
         filldst = repl_at + 1;
         fillcnt = repl_lines;
-        let last = usize::try_from(max.unwrap_or(0)).map_err(|_| mangled(hunk_line))?;
+        // Filled from the old side's context lines: no more than it has.
+        let last = usize::try_from(max.unwrap_or(0))
+            .ok()
+            .filter(|_| repl_lines <= repl_at as i64)
+            .ok_or_else(|| mangled(hunk_line))?;
         p.resize(last + 1, Slot::default());
     } else if !ptrn_missing && ptrn_copiable != repl_copiable {
         return Err(format!("context mangled in hunk at line {hunk_line}"));
@@ -557,6 +565,13 @@ mod tests {
             let patch = format!("***************\n{header}\n- x\n--- 1 ----\n");
             let err = read(&patch).err().unwrap_or_default();
             assert!(err.contains("too large for any file"), "{header}: {err}");
+        }
+        for omitted in [
+            "***************\n*** 1,200000000000000 ****\n--- 1,2 ----\n+ a\n  b\n",
+            "***************\n*** 1,2 ****\n  a\n  b\n--- 1,200000000000000 ----\n",
+        ] {
+            // An error, and no attempt to make room for the lines first.
+            assert!(read(omitted).is_err(), "a side too long to fill");
         }
         let err = read("***************\n*** 1 ****\n  a\n--- 1,99999999999999999999 ----\n")
             .err()
