@@ -334,7 +334,9 @@ pub(crate) fn functions() -> Vec<Function> {
          long options as `--opt=V`, `--opt V` or abbreviated. Other options (`-D`, `-e`, `-n`, `-i`, \
          `-o`, `--merge`, `--posix`) are errors naming them. All or nothing: if any hunk of any file \
          fails (where GNU patch would exit non-zero), the error names the patch, the file and the \
-         hunk, and no file is changed. Patched files keep their modes. Returns `{files: [{path, \
+         hunk, and no file is changed. Patched files keep their permission bits (setuid, setgid and \
+         sticky bits go, as with GNU patch); new files get 0666 less the umask unless a git diff \
+         gives their mode. Returns `{files: [{path, \
          action, from?, reversed?, backup?}], hunks: [{file, hunk, line, offset, fuzz}]}` listing \
          the hunks that needed an offset or fuzz.",
         |cx: &Context, a: PatchArgs| {

@@ -743,3 +743,21 @@ fn prereq_lines_check_the_version_like_gnu_patch() {
         Outcome::Refused
     );
 }
+
+#[test]
+fn patched_files_keep_permission_bits_only_as_with_gnu_patch() {
+    let case = Case::new();
+    let a = [Spec::new("tool", numbered(1..=5))];
+    let b = [Spec::new(
+        "tool",
+        numbered(1..=5).replace("line 3\n", "THREE\n"),
+    )];
+    let patch = case.patch(&a, &b, &["-ru"]);
+    for mode in [0o4755, 0o2750, 0o1777, 0o600] {
+        let mut tree = a.clone();
+        tree[0].mode = mode;
+        assert_eq!(case.run(&tree, &patch, &["-p1"]), Outcome::Applied);
+        let now = fs::metadata(case.ours().join("tool")).unwrap().mode() & 0o7777;
+        assert_eq!(now, mode & 0o777, "{mode:o}");
+    }
+}

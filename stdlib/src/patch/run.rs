@@ -14,9 +14,6 @@ use super::stage::{Contents, Stage};
 use super::{Adjusted, FileChange, PatchOptions, PatchSummary, ReadOnly};
 use crate::{Context, Error, Result};
 
-/// Mode of files a patch creates without saying (git diffs say).
-const NEW_FILE_MODE: u32 = 0o644;
-
 /// Applies `sections` of the patch file `patch` to `dir`.
 pub(crate) fn apply(
     cx: &Context,
@@ -254,10 +251,12 @@ impl Run<'_> {
             }
             return Ok(());
         }
+        // GNU patch keeps the permission bits only (no setuid, setgid or
+        // sticky bit); a new file gets 0666 less the umask unless git says.
         let mode = match (new_mode, &current) {
-            (Some(new), _) if Some(new) != old_mode => new & 0o7777,
-            (_, Some(existing)) => existing.mode,
-            (new, None) => new.map_or(NEW_FILE_MODE, |m| m & 0o7777),
+            (Some(new), _) if Some(new) != old_mode => Some(new & 0o777),
+            (_, Some(existing)) => existing.mode.map(|m| m & 0o777),
+            (new, None) => new.map(|m| m & 0o777),
         };
         let time = self.time(&section, current.as_ref(), mismatch, &target);
         self.stage

@@ -20,7 +20,8 @@ use crate::{Context, Error, Result};
 #[derive(Debug, Clone)]
 pub(crate) struct Contents {
     pub bytes: Vec<u8>,
-    pub mode: u32,
+    /// `None`: a new file's (0666 less the umask).
+    pub mode: Option<u32>,
     /// The modification time as the patch leaves the file; `None`: the
     /// time it is written.
     pub time: Option<Timestamp>,
@@ -112,7 +113,7 @@ impl<'a> Stage<'a> {
         };
         Ok(Some(Contents {
             bytes,
-            mode: meta.mode() & 0o7777,
+            mode: Some(meta.mode() & 0o7777),
             time: Some(time),
         }))
     }
@@ -255,14 +256,20 @@ impl<'a> Stage<'a> {
                 .write(true)
                 .create_new(true)
                 .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-                .mode(0o600)
+                .mode(if contents.mode.is_some() {
+                    0o600
+                } else {
+                    0o666
+                })
                 .open(&temporary)
                 .map_err(|e| Error::io("creating", &temporary, e))?;
             written.push((temporary.clone(), path));
             file.write_all(&contents.bytes)
                 .map_err(|e| Error::io("writing", &temporary, e))?;
-            file.set_permissions(Permissions::from_mode(contents.mode))
-                .map_err(|e| Error::io("setting the mode of", &temporary, e))?;
+            if let Some(mode) = contents.mode {
+                file.set_permissions(Permissions::from_mode(mode))
+                    .map_err(|e| Error::io("setting the mode of", &temporary, e))?;
+            }
             if let Some(time) = contents.time {
                 let time = system_time(time);
                 file.set_times(FileTimes::new().set_accessed(time).set_modified(time))
