@@ -112,7 +112,7 @@ fn random_context_diffs_apply_like_gnu_patch() {
     let mut rng = Rng(patch_support::seed(0x00c0_47e7));
     let work = tempfile::tempdir().unwrap();
     let (mut applied, mut refused) = (0, 0);
-    for case in 0..patch_support::cases(250) {
+    for case in 0..patch_support::cases(150) {
         let (mut a, mut b, mut tree) = (Vec::new(), Vec::new(), Vec::new());
         let already_applied = rng.chance(12);
         for number in 0..1 + rng.below(3) {
@@ -182,7 +182,7 @@ fn random_context_diffs_apply_like_gnu_patch() {
     }
     eprintln!("{applied} context diffs applied identically, {refused} refused by both");
     assert!(
-        applied > 80 && refused > 20,
+        applied > 50 && refused > 20,
         "too few interesting cases: {applied} applied, {refused} refused"
     );
 }

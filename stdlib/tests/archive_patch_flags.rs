@@ -503,7 +503,7 @@ fn random_options_apply_like_gnu_patch() {
     let mut rng = Rng(patch_support::seed(0x000f_1a95));
     let work = tempfile::tempdir().unwrap();
     let (mut applied, mut refused) = (0, 0);
-    for case in 0..patch_support::cases(300) {
+    for case in 0..patch_support::cases(200) {
         let crlf_files = rng.chance(10);
         let eol = |text: Vec<String>| -> Vec<u8> {
             let text = text.concat();
@@ -636,7 +636,7 @@ fn random_options_apply_like_gnu_patch() {
     }
     eprintln!("{applied} patches applied identically, {refused} refused by both");
     assert!(
-        applied > 100 && refused > 30,
+        applied > 80 && refused > 30,
         "too few interesting cases: {applied} applied, {refused} refused"
     );
 }
