@@ -317,6 +317,62 @@ pub fn compare(work: &Path, files: &[Spec], patch: &[u8], flags: &[String], case
     }
 }
 
+/// The time the new side of generated diffs has.
+pub const NEW_TIME: (i64, u32) = (1_234_567_890, 0);
+
+pub fn numbered(range: std::ops::RangeInclusive<usize>) -> String {
+    range.map(|i| format!("line {i}\n")).collect()
+}
+
+/// `diff ARGS a b` of two trees written below `work/gen`.
+pub fn make_patch(work: &Path, a: &[Spec], b: &[Spec], args: &[&str]) -> Vec<u8> {
+    let generated = work.join("gen");
+    let _ = fs::remove_dir_all(&generated);
+    write_tree(&generated.join("a"), a);
+    let b: Vec<Spec> = b
+        .iter()
+        .map(|spec| Spec {
+            time: NEW_TIME,
+            ..spec.clone()
+        })
+        .collect();
+    write_tree(&generated.join("b"), &b);
+    let mut all = args.to_vec();
+    all.extend(["a", "b"]);
+    diff(&generated, &all)
+}
+
+/// How a random test's cases came out.
+#[derive(Debug, Default)]
+pub struct Tally {
+    applied: usize,
+    refused: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Applied => self.applied += 1,
+            Outcome::Refused => self.refused += 1,
+        }
+    }
+
+    /// Says how many `what` applied and were refused, and checks both
+    /// happened often enough for the test to mean something.
+    pub fn check(&self, what: &str, applied: usize, refused: usize) {
+        eprintln!(
+            "{} {what} applied identically, {} refused by both",
+            self.applied, self.refused
+        );
+        assert!(
+            self.applied > applied && self.refused > refused,
+            "too few interesting cases: {} applied, {} refused",
+            self.applied,
+            self.refused
+        );
+    }
+}
+
 /// `flags` as owned strings.
 pub fn flags(flags: &[&str]) -> Vec<String> {
     flags.iter().map(|f| f.to_string()).collect()
