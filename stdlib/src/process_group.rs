@@ -328,4 +328,3 @@ mod tests {
         other.wait().unwrap();
     }
 }
-
