@@ -295,7 +295,7 @@ fn similar(file: &[u8], patch: &[u8]) -> bool {
     let mut a = file.strip_suffix(b"\n").unwrap_or(file);
     let mut b = patch.strip_suffix(b"\n").unwrap_or(patch);
     loop {
-        if b.first().map_or(true, blank) {
+        if b.first().is_none_or(blank) {
             b = &b[skip_blanks(b)..];
             if let Some(first) = a.first() {
                 if !blank(first) {
