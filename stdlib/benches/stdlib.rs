@@ -4,8 +4,8 @@
 //! operation the median time of phaser's function (called by name through
 //! `phaser_stdlib::registry()`, in a child process so its peak memory is
 //! its own) and of the reference tool (a bash loop with `sed -i`,
-//! `sed -i`, `tar xzf`, `cp -a`, `sha256sum`, `xargs gzip`), each run on
-//! freshly generated inputs in a temporary directory. `ratio` is reference ÷
+//! `sed -i`, `tar xzf`, `cp -a`, GNU `patch`, `sha256sum`, `xargs gzip`), each run
+//! on freshly generated inputs in a temporary directory. `ratio` is reference ÷
 //! phaser: above 1 phaser is faster. `PHASER_BENCH_RUNS` sets the number
 //! of runs (default 5; 3 for the slow shebang loop), `PHASER_BENCH_ONLY`
 //! (function names, comma-separated) limits the operations measured, and
@@ -34,6 +34,8 @@
 //! - `unpack(tarball)` in the destination directory, then
 //!   `unpack(tarball, dest)`: every file of the tarball expected;
 //! - `copy(src, dest)`: every file expected;
+//! - `patch{patch, dir, flags: ["-p1"]}`: every file patched and backed up
+//!   (each hunk is at an offset), against `patch -p1 < p.diff`;
 //! - `hash(file)`: the result must contain the sha256 in hex or base64;
 //! - `compressManPages(out)`: every page compressed.
 //!
@@ -145,6 +147,23 @@ fn main() {
     if wanted(spec.function) {
         eprintln!("benchmarking {}...", spec.function);
         push(&spec, copy(&spec, &tarball), &mut rows, &mut notes);
+    }
+
+    let spec = Spec {
+        label: format!(
+            "patch -p1, {} files x {} hunks at an offset",
+            inputs::PATCHED_FILES,
+            inputs::HUNKS_PER_FILE
+        ),
+        function: "patch",
+        runs,
+        target_ms: None,
+        memory_target_mib: None,
+        reference_name: "GNU patch -p1 <",
+    };
+    if wanted(spec.function) {
+        eprintln!("benchmarking {}...", spec.function);
+        push(&spec, patch(&spec), &mut rows, &mut notes);
     }
 
     let spec = Spec {
@@ -414,6 +433,43 @@ fn copy(spec: &Spec<'_>, tarball: &Path) -> Outcome {
             n => Err(format!("{n} files copied, expected {expected}")),
         },
         |(dir, tree, dest)| measure::reference("cp -a \"$1\" \"$2\"", &[tree, dest], dir),
+    )
+}
+
+/// `patch` as stdenv's patchPhase calls it (`flags: ["-p1"]`, GNU patch's
+/// defaults, backups included) against `patch -p1 < p.diff`.
+fn patch(spec: &Spec<'_>) -> Outcome {
+    measure(
+        spec,
+        |dir| (dir.to_path_buf(), inputs::patch_tree(dir)),
+        |(dir, tree)| {
+            call(
+                spec.function,
+                dir,
+                vec![Shape::with_named(
+                    vec![],
+                    json!({
+                        "patch": dir.join("p.diff"),
+                        "dir": tree,
+                        "flags": ["-p1"],
+                    }),
+                )],
+            )
+        },
+        |_, answer| {
+            let files = answer.result["files"].as_array().map_or(0, Vec::len);
+            let backups = answer.result["files"].as_array().map_or(0, |f| {
+                f.iter().filter(|f| f.get("backup").is_some()).count()
+            });
+            match (files, backups) {
+                (inputs::PATCHED_FILES, inputs::PATCHED_FILES) => Ok(()),
+                _ => Err(format!(
+                    "{files} files patched and {backups} backed up, expected {} of each",
+                    inputs::PATCHED_FILES
+                )),
+            }
+        },
+        |(dir, tree)| measure::reference("patch -s -p1 < \"$1\"", &[&dir.join("p.diff")], tree),
     )
 }
 

@@ -1,15 +1,28 @@
-//! Standard-library family `patch`: a native `patch -pN` for unified and
-//! git-style diffs, all or nothing per patch file.
+//! Standard-library family `patch`: a native GNU patch for unified,
+//! git-style and context diffs, all or nothing per patch file.
 //!
 //! Hunks are placed the way GNU patch places them (see `apply`), file names
-//! are chosen the way it chooses them (see `names`), and the result of the
-//! whole patch file is computed in memory before anything is written (see
-//! `stage`), so a hunk that does not apply leaves the tree untouched.
+//! are chosen the way it chooses them (see `names`), GNU patch's command
+//! line is read by `flags`, and the result of the whole patch file is
+//! computed in memory before anything is written (see `stage`), so a hunk
+//! that does not apply leaves the tree untouched.
 
 mod apply;
+mod backup;
+mod context;
+mod flags;
+mod intuit;
 mod names;
 mod parse;
+mod run;
 mod stage;
+mod time;
+
+/// The largest line number a patch may name: more lines than any file held
+/// in memory can have, and small enough that the applier's signed line
+/// arithmetic (offsets, sums of a few line numbers) never overflows (GNU
+/// patch takes up to `LINENUM_MAX`, to no use).
+const MAX_LINE_NUMBER: u64 = 1 << 48;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,14 +32,11 @@ use serde_json::{json, Value};
 
 use crate::archive::decompress_all;
 use crate::{Context, Error, Function, Result};
-use apply::Placement;
-use parse::{Existence, NamePair, Section};
-use stage::{Contents, Stage};
+pub use backup::{Backup, BackupStyle};
+pub use time::{Timestamp, Zone};
 
-/// Mode of files a patch creates without saying (git diffs say).
-const NEW_FILE_MODE: u32 = 0o644;
-
-/// What [`patch`] applies, where, and how.
+/// What [`patch`] applies, where, and how. [`PatchOptions::new`] gives
+/// phaser's defaults, [`PatchOptions::gnu`] GNU patch's for a command line.
 #[derive(Debug, Clone)]
 pub struct PatchOptions {
     /// The patch file; gzip, bzip2, xz, lzma or zstd compression is
@@ -34,23 +44,87 @@ pub struct PatchOptions {
     pub patch: PathBuf,
     /// The directory the patch's file names are relative to.
     pub dir: PathBuf,
-    /// Leading path components removed from file names (`-pN`).
-    pub strip: usize,
+    /// Leading path components removed from file names (`-pN`); `None`
+    /// keeps only base names, as GNU patch does without `-p`.
+    pub strip: Option<usize>,
     /// Undo the patch instead (`-R`).
     pub reverse: bool,
     /// Context lines a hunk may ignore at each end (`-F`).
     pub fuzz: usize,
+    /// Which diff format the first file's diff is read as (`-u`, `-c`);
+    /// GNU patch reads any format after it.
+    pub format: Format,
+    /// `-N`: a patch that seems reversed or already applied fails without
+    /// being considered for reversing (as without a terminal anyway).
+    pub forward: bool,
+    /// `-t`: a patch that seems reversed or already applied is applied
+    /// reversed, file by file, as GNU patch assumes `-R` then.
+    pub batch: bool,
+    /// `-f`: such patches are not looked for; hunks are applied as given.
+    pub force: bool,
+    /// `-l`: blanks in context lines match any run of blanks.
+    pub ignore_whitespace: bool,
+    /// `-E`: files the patch leaves empty are removed.
+    pub remove_empty_files: bool,
+    /// `--binary`: the CRs of a CRLF patch are kept rather than dropped.
+    pub binary: bool,
+    /// `-Z` (UTC) or `-T` (local time): patched files get the time in the
+    /// patch header, as GNU patch sets it.
+    pub set_times: Option<Zone>,
+    /// Backup files (`.orig`).
+    pub backup: Backup,
+    /// `--dry-run`: nothing is written.
+    pub dry_run: bool,
+    /// `--read-only`: what a read-only file to patch means.
+    pub read_only: ReadOnly,
+    /// `-s`: no log lines for patched files.
+    pub quiet: bool,
+}
+
+/// The diff formats read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Unified, git and context diffs.
+    Any,
+    /// `-u`: only unified and git diffs.
+    Unified,
+    /// `-c`: only context diffs.
+    Context,
+}
+
+/// GNU patch's `--read-only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// Patch it without a word.
+    Ignore,
+    /// Patch it and say so (GNU's default).
+    Warn,
+    /// Refuse: the patch fails.
+    Fail,
 }
 
 impl PatchOptions {
-    /// `patch -p1` of `patch` in `dir`, with GNU patch's fuzz of 2.
+    /// `patch -p1` of `patch` in `dir`, with GNU patch's fuzz of 2 and no
+    /// backups.
     pub fn new(patch: impl Into<PathBuf>, dir: impl Into<PathBuf>) -> PatchOptions {
         PatchOptions {
             patch: patch.into(),
             dir: dir.into(),
-            strip: 1,
+            strip: Some(1),
             reverse: false,
             fuzz: 2,
+            format: Format::Any,
+            forward: false,
+            batch: false,
+            force: false,
+            ignore_whitespace: false,
+            remove_empty_files: false,
+            binary: false,
+            set_times: None,
+            backup: Backup::default(),
+            dry_run: false,
+            read_only: ReadOnly::Warn,
+            quiet: false,
         }
     }
 }
@@ -64,6 +138,10 @@ pub struct FileChange {
     pub action: &'static str,
     /// For renames and copies, the original.
     pub from: Option<String>,
+    /// Applied reversed because it seemed applied already (`-t`).
+    pub reversed: bool,
+    /// The backup made of the file's previous state, if any.
+    pub backup: Option<String>,
 }
 
 /// A hunk that applied somewhere else than the patch said, or with fuzz.
@@ -101,297 +179,60 @@ pub fn patch(cx: &Context, options: &PatchOptions) -> Result<PatchSummary> {
             patch_path.display()
         ))
     })?;
-    let sections = parse::parse(&data)
+    let reading = parse::Reading {
+        format: options.format,
+        binary: options.binary,
+        times: options.set_times,
+        ignore_whitespace: options.ignore_whitespace,
+        strip: options.strip,
+    };
+    let sections = parse::parse(&data, reading)
         .map_err(|e| Error::msg(format!("patch {}: {e}", patch_path.display())))?;
     // An empty patch file changes nothing, as with GNU patch; text without
     // any diff in it is a mistake.
     if sections.is_empty() && !data.is_empty() {
         return Err(Error::msg(format!(
-            "patch {}: only garbage was found in the patch input: it contains no unified diff",
-            patch_path.display()
+            "patch {}: only garbage was found in the patch input: it contains no {} diff",
+            patch_path.display(),
+            match options.format {
+                Format::Any => "unified, git or context",
+                Format::Unified => "unified or git (-u was given)",
+                Format::Context => "context (-c was given)",
+            }
         )));
     }
-    let mut run = Run {
-        patch: &patch_path,
-        options,
-        stage: Stage::new(cx, cx.resolve(&options.dir)),
-        summary: PatchSummary::default(),
-    };
-    for section in sections {
-        let section = if options.reverse {
-            section.reversed()
-        } else {
-            section
-        };
-        run.section(&section)?;
+    let dir = cx.resolve(&options.dir);
+    if !dir.is_dir() {
+        return Err(Error::msg(format!(
+            "patch {}: {} is not a directory",
+            patch_path.display(),
+            dir.display()
+        )));
     }
-    let Run { stage, summary, .. } = run;
-    stage.commit()?;
-    for file in &summary.files {
+    let summary = run::apply(cx, &patch_path, options, dir, sections)?;
+    let name = display_name(&patch_path);
+    for file in summary.files.iter().filter(|_| !options.quiet) {
+        let reversed = if file.reversed {
+            " (reversed: it seemed applied already)"
+        } else {
+            ""
+        };
+        let backup = match &file.backup {
+            Some(backup) => format!(" (original saved as {backup})"),
+            None => String::new(),
+        };
         cx.log(format!(
-            "{}: {} {}",
-            display_name(&patch_path),
-            file.action,
-            file.path
+            "{name}: {} {}{reversed}{backup}",
+            file.action, file.path
         ));
     }
-    for hunk in &summary.adjusted {
+    for hunk in summary.adjusted.iter().filter(|_| !options.quiet) {
         cx.log(format!(
-            "{}: hunk #{} of {} succeeded at {} (offset {}, fuzz {})",
-            display_name(&patch_path),
-            hunk.hunk,
-            hunk.file,
-            hunk.line,
-            hunk.offset,
-            hunk.fuzz
+            "{name}: hunk #{} of {} succeeded at {} (offset {}, fuzz {})",
+            hunk.hunk, hunk.file, hunk.line, hunk.offset, hunk.fuzz
         ));
     }
     Ok(summary)
-}
-
-/// One patch file being applied.
-struct Run<'a> {
-    patch: &'a Path,
-    options: &'a PatchOptions,
-    stage: Stage<'a>,
-    summary: PatchSummary,
-}
-
-impl Run<'_> {
-    fn fail(&self, section: &Section, message: impl std::fmt::Display) -> Error {
-        Error::msg(format!(
-            "patch {} (line {}): {message}; nothing was changed (a patch file is applied whole or not at all)",
-            self.patch.display(),
-            section.line
-        ))
-    }
-
-    fn section(&mut self, section: &Section) -> Result<()> {
-        let git = section.git.clone().unwrap_or_default();
-        if git.binary {
-            return Err(self.fail(
-                section,
-                "binary diffs are not supported; apply this patch with `git apply`",
-            ));
-        }
-        for mode in [git.old_mode, git.new_mode].into_iter().flatten() {
-            if mode & 0o170000 != 0 && mode & 0o170000 != 0o100000 {
-                return Err(self.fail(
-                    section,
-                    format!("a file of mode {mode:o} (symbolic link or submodule) cannot be patched natively"),
-                ));
-            }
-        }
-        if git.copy && self.options.reverse {
-            return Err(self.fail(section, "a git copy cannot be reversed"));
-        }
-        let (input, output) = self.names(section)?;
-        let shown = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
-        let current = match &input {
-            Some(name) => self.stage.read(name)?,
-            None => None,
-        };
-        let target = output.clone().or(input.clone()).unwrap_or_default();
-        if current.is_none() && section.old.existence == Existence::Exists {
-            return Err(self.fail(
-                section,
-                format!(
-                    "can't find file to patch: {} does not exist",
-                    shown(&target)
-                ),
-            ));
-        }
-        if let (Some(existing), Existence::Absent) = (&current, section.old.existence) {
-            if !existing.bytes.is_empty() {
-                return Err(self.fail(
-                    section,
-                    format!(
-                        "the patch creates {}, which already exists (is the patch already applied?)",
-                        shown(&target)
-                    ),
-                ));
-            }
-        }
-        let base = current.as_ref().map_or(&[][..], |c| c.bytes.as_slice());
-        let (bytes, placements) = apply::apply(base, &section.hunks, self.options.fuzz)
-            .map_err(|index| self.hunk_failure(section, index, base, &shown(&target)))?;
-        self.note(&shown(&target), placements);
-
-        if section.new.existence == Existence::Absent {
-            if !bytes.is_empty() {
-                return Err(self.fail(
-                    section,
-                    format!(
-                        "the patch deletes {} but the file has more content than the patch removes",
-                        shown(&target)
-                    ),
-                ));
-            }
-            let name = input.clone().unwrap_or(target.clone());
-            self.stage.set(&name, None)?;
-            return self.record(&name, "deleted", None);
-        }
-        let mode = match (git.new_mode, &current) {
-            (Some(new), _) if Some(new) != git.old_mode => new & 0o7777,
-            (_, Some(existing)) => existing.mode,
-            (new, None) => new.map_or(NEW_FILE_MODE, |m| m & 0o7777),
-        };
-        self.stage.set(&target, Some(Contents { bytes, mode }))?;
-        match &input {
-            Some(from) if *from != target && (git.rename || git.copy) => {
-                if git.rename {
-                    self.stage.set(from, None)?;
-                }
-                let action = if git.rename { "renamed" } else { "copied" };
-                self.record(&target, action, Some(shown(from)))
-            }
-            _ if current.is_none() => self.record(&target, "created", None),
-            _ => self.record(&target, "patched", None),
-        }
-    }
-
-    /// The file to read and the file to write, after `-pN`.
-    fn names(&self, section: &Section) -> Result<NamePair> {
-        let strip = |name: &Option<Vec<u8>>| {
-            name.as_deref()
-                .and_then(|n| names::strip(n, self.options.strip))
-        };
-        let (old, new) = (strip(&section.old.path), strip(&section.new.path));
-        let index = if old.is_none() && new.is_none() {
-            strip(&section.index)
-        } else {
-            None
-        };
-        let given: Vec<Vec<u8>> = [old.clone(), new.clone(), index]
-            .into_iter()
-            .flatten()
-            .collect();
-        let dangerous: Vec<&Vec<u8>> = given.iter().filter(|n| !names::is_safe(n)).collect();
-        let shown = |names: &[&Vec<u8>]| {
-            names
-                .iter()
-                .map(|n| format!("`{}`", String::from_utf8_lossy(n)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if let Some(git) = &section.git {
-            let input = old.filter(|_| section.old.existence != Existence::Absent);
-            let output = new.filter(|_| section.new.existence != Existence::Absent);
-            if input.is_none() && output.is_none() || !dangerous.is_empty() {
-                return Err(self.fail(section, self.no_names(&given, &dangerous)));
-            }
-            // Plain git diffs name one file twice; only renames and copies
-            // read one file and write another.
-            if !(git.rename || git.copy) {
-                let name = output.clone().or(input.clone());
-                return Ok((input.and(name.clone()), output.and(name)));
-            }
-            return Ok((input, output));
-        }
-        let mut candidates: Vec<&Vec<u8>> = given.iter().filter(|n| names::is_safe(n)).collect();
-        candidates.dedup();
-        if candidates.is_empty() {
-            return Err(self.fail(section, self.no_names(&given, &dangerous)));
-        }
-        let existing: Vec<&Vec<u8>> = candidates
-            .iter()
-            .copied()
-            .filter(|n| self.stage.exists(n))
-            .collect();
-        let chosen = if let Some(best) = names::best(existing.iter().map(|n| n.as_slice())) {
-            existing[best]
-        } else if section.old.existence != Existence::Exists {
-            // A new file: prefer the name needing the fewest new directories.
-            let fewest = candidates
-                .iter()
-                .map(|n| self.missing_dirs(n))
-                .min()
-                .unwrap_or(0);
-            let cheapest: Vec<&Vec<u8>> = candidates
-                .iter()
-                .copied()
-                .filter(|n| self.missing_dirs(n) == fewest)
-                .collect();
-            cheapest[names::best(cheapest.iter().map(|n| n.as_slice())).unwrap_or(0)]
-        } else {
-            return Err(self.fail(
-                section,
-                format!(
-                    "can't find file to patch: none of {} exists in {} (is -p{} the right strip level?)",
-                    shown(&candidates),
-                    self.options.dir.display(),
-                    self.options.strip
-                ),
-            ));
-        };
-        let exists = self.stage.exists(chosen);
-        Ok((exists.then(|| chosen.clone()), Some(chosen.clone())))
-    }
-
-    fn no_names(&self, given: &[Vec<u8>], dangerous: &[&Vec<u8>]) -> String {
-        if let Some(name) = dangerous.first() {
-            return format!(
-                "refusing to patch `{}`: the name leaves the directory being patched",
-                String::from_utf8_lossy(name)
-            );
-        }
-        format!(
-            "the header names no usable file ({} name(s) after removing {} leading component(s); is -p{} \
-             the right strip level?)",
-            given.len(),
-            self.options.strip,
-            self.options.strip
-        )
-    }
-
-    /// How many directories creating `name` would have to create.
-    fn missing_dirs(&self, name: &[u8]) -> usize {
-        let path = self.stage.path(name);
-        path.ancestors()
-            .skip(1)
-            .take_while(|dir| !dir.is_dir())
-            .count()
-    }
-
-    fn hunk_failure(&self, section: &Section, index: usize, base: &[u8], file: &str) -> Error {
-        let hunk = &section.hunks[index];
-        let applied = apply::applies_cleanly(base, &hunk.reversed());
-        self.fail(
-            section,
-            format!(
-                "hunk #{} `{}` does not apply to {file}{} (tried every offset, with fuzz up to {})",
-                index + 1,
-                hunk.header,
-                if applied {
-                    ": its changes seem to be there already (is the patch already applied? `reverse: true` undoes it)"
-                } else {
-                    ""
-                },
-                self.options.fuzz
-            ),
-        )
-    }
-
-    fn note(&mut self, file: &str, placements: Vec<Placement>) {
-        self.summary
-            .adjusted
-            .extend(placements.into_iter().map(|p| Adjusted {
-                file: file.to_string(),
-                hunk: p.hunk,
-                line: p.line,
-                offset: p.offset,
-                fuzz: p.fuzz,
-            }));
-    }
-
-    fn record(&mut self, name: &[u8], action: &'static str, from: Option<String>) -> Result<()> {
-        self.summary.files.push(FileChange {
-            path: String::from_utf8_lossy(name).into_owned(),
-            action,
-            from,
-        });
-        Ok(())
-    }
 }
 
 fn display_name(path: &Path) -> String {
@@ -401,35 +242,66 @@ fn display_name(path: &Path) -> String {
     )
 }
 
-fn default_strip() -> usize {
-    1
-}
-
-fn default_fuzz() -> usize {
-    2
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PatchArgs {
     patch: String,
-    #[serde(default = "default_strip")]
-    strip: usize,
+    #[serde(default)]
+    strip: Option<usize>,
     #[serde(default)]
     dir: Option<String>,
     #[serde(default)]
-    reverse: bool,
-    #[serde(default = "default_fuzz")]
-    fuzz: usize,
+    reverse: Option<bool>,
+    #[serde(default)]
+    fuzz: Option<usize>,
+    #[serde(default)]
+    flags: Option<Vec<String>>,
+}
+
+impl PatchArgs {
+    fn options(self, cx: &Context) -> Result<PatchOptions> {
+        let dir = self
+            .dir
+            .map_or_else(|| cx.cwd().to_path_buf(), PathBuf::from);
+        let Some(flags) = self.flags else {
+            return Ok(PatchOptions {
+                strip: Some(self.strip.unwrap_or(1)),
+                reverse: self.reverse.unwrap_or(false),
+                fuzz: self.fuzz.unwrap_or(2),
+                ..PatchOptions::new(self.patch, dir)
+            });
+        };
+        if self.strip.is_some() || self.reverse.is_some() || self.fuzz.is_some() {
+            return Err(Error::msg(format!(
+                "patch {}: give either `flags` (GNU patch's options, e.g. [\"-p1\", \"-R\"]) or \
+                 `strip`/`reverse`/`fuzz`, not both",
+                self.patch
+            )));
+        }
+        let shown = self.patch.clone();
+        PatchOptions::gnu(self.patch, dir, &flags, |name| {
+            cx.var(name).map(str::to_string)
+        })
+        .map_err(|e| Error::msg(format!("patch {shown}: flags {flags:?}: {e}")))
+    }
 }
 
 fn summary_json(summary: &PatchSummary) -> Value {
     let files: Vec<Value> = summary
         .files
         .iter()
-        .map(|f| match &f.from {
-            Some(from) => json!({"path": f.path, "action": f.action, "from": from}),
-            None => json!({"path": f.path, "action": f.action}),
+        .map(|f| {
+            let mut entry = json!({"path": f.path, "action": f.action});
+            if let Some(from) = &f.from {
+                entry["from"] = json!(from);
+            }
+            if f.reversed {
+                entry["reversed"] = json!(true);
+            }
+            if let Some(backup) = &f.backup {
+                entry["backup"] = json!(backup);
+            }
+            entry
         })
         .collect();
     let hunks: Vec<Value> = summary
@@ -444,28 +316,37 @@ fn summary_json(summary: &PatchSummary) -> Value {
 pub(crate) fn functions() -> Vec<Function> {
     vec![Function::new(
         "patch",
-        "{patch: string, strip?: int, dir?: string, reverse?: bool, fuzz?: int}",
+        "{patch: string, strip?: int, dir?: string, reverse?: bool, fuzz?: int, flags?: [string]}",
         &["patch"],
         "Applies the patch file `patch` to the tree at `dir` (default: the working directory) like \
-         `patch -p<strip>` (default 1), natively. Reads unified diffs and git diffs (new, deleted and \
-         renamed or copied files, mode changes; not binary diffs), several files per patch, `\\ No \
-         newline at end of file`, CRLF lines byte for byte, and skips text before and between diffs \
-         (mail or DEP-3 headers); an empty patch file changes nothing. `patch` is relative to the \
-         working directory, not to `dir`. gzip, bzip2, xz, lzma and zstd patch files are decompressed \
-         (detected by content). Hunks are placed like GNU patch: at their line, else at the nearest \
-         offset, else with up to `fuzz` (default 2) context lines ignored at each end; offsets carry \
-         over to later hunks. `reverse: true` undoes the patch. All or nothing: if any hunk of any \
-         file fails, the error names the patch, the file and the hunk with its @@ line, and no file \
-         is changed. Patched files keep their modes. Returns `{files: [{path, action}], hunks: \
-         [{file, hunk, line, offset, fuzz}]}` listing the hunks that needed an offset or fuzz.",
+         `patch -p<strip>` (default 1), natively. Reads unified diffs, git diffs (new, deleted and \
+         renamed or copied files, mode changes; not `GIT binary patch`) and context diffs (`diff -c`, old \
+         and new style), several files per patch, `\\ No newline at end of file`, CRLF lines byte \
+         for byte, and skips text before and between diffs (mail or DEP-3 headers); an empty patch \
+         file changes nothing. `patch` is relative to the working directory, not to `dir`. gzip, \
+         bzip2, xz, lzma and zstd patch files are decompressed (detected by content). Hunks are \
+         placed like GNU patch: at their line, else at the nearest offset, else with up to `fuzz` \
+         (default 2) context lines ignored at each end; offsets carry over to later hunks. A first \
+         hunk that does not apply but would reversed means the patch seems applied already: that is \
+         an error. `reverse: true` undoes the patch. `flags` instead of `strip`/`reverse`/`fuzz` \
+         takes GNU patch's command line (stdenv's `patchFlags`) with GNU patch's meaning and \
+         defaults, as `patch FLAGS < PATCH` without a terminal: no `-p` keeps base names; `.orig` \
+         backups of files whose hunks needed an offset or fuzz (`--no-backup-if-mismatch`, `-b`, \
+         `-z`, `-V`, `-B`, `-Y`, `SIMPLE_BACKUP_SUFFIX`, `VERSION_CONTROL`); `-pN`, `-R`, `-F N`, \
+         `-l` (blanks match any blanks), `-N`, `-t` (a patch that seems applied is applied reversed), \
+         `-f` (no such check), `-E` (files left empty are removed), `--binary` (CRs of a CRLF patch \
+         are kept), `-Z`/`-T` (file times from the headers), `-d DIR`, `-u`/`-c` (only that format, for the first file, as GNU patch), \
+         `-s`, `--verbose`, `--dry-run`, `--read-only`, `-r`, `--reject-format`, `--quoting-style`; \
+         long options as `--opt=V`, `--opt V` or abbreviated. Other options (`-D`, `-e`, `-n`, `-i`, \
+         `-o`, `--merge`, `--posix`) are errors naming them. All or nothing: if any hunk of any file \
+         fails (where GNU patch would exit non-zero), the error names the patch, the file and the \
+         hunk, and no file is changed. Patched files keep their permission bits (setuid, setgid and \
+         sticky bits go, as with GNU patch); new files get 0666 less the umask unless a git diff \
+         gives their mode. Returns `{files: [{path, \
+         action, from?, reversed?, backup?}], hunks: [{file, hunk, line, offset, fuzz}]}` listing \
+         the hunks that needed an offset or fuzz.",
         |cx: &Context, a: PatchArgs| {
-            let dir = a.dir.map_or_else(|| cx.cwd().to_path_buf(), PathBuf::from);
-            let options = PatchOptions {
-                strip: a.strip,
-                reverse: a.reverse,
-                fuzz: a.fuzz,
-                ..PatchOptions::new(a.patch, dir)
-            };
+            let options = a.options(cx)?;
             Ok(summary_json(&patch(cx, &options)?))
         },
     )]

@@ -1,6 +1,8 @@
 //! Real Debian source packages: unpacked with our `unpack` (checked against
 //! GNU tar), then their debian/patches series applied with our `patch` in
 //! one copy and with GNU patch in another; the two trees must be identical.
+//! Then once more as stdenv's patchPhase does it (`patch -pN < PATCH`, GNU
+//! patch's default backups) against our `patch` with the same `flags`.
 //!
 //! The packages come from `tests/fetch-sources` (run it as root on Debian
 //! bookworm); without them this test fails rather than skips.
@@ -221,9 +223,57 @@ fn debian_patch_series_apply_exactly_like_gnu_patch() {
                 "{package}: the patches changed nothing"
             );
         }
+
+        // Again as stdenv's patchPhase applies them: `patch -pN < PATCH`
+        // with GNU patch's defaults (backups of files patched at an offset
+        // or with fuzz), against our patch given the same flags.
+        fs::create_dir(work.path().join("tar2")).unwrap();
+        gnu(
+            "tar",
+            &["-xf", orig.to_str().unwrap()],
+            &work.path().join("tar2"),
+        );
+        let stdin_root = work.path().join("tar2").join(ours.file_name().unwrap());
+        gnu("tar", &["-xf", debian.to_str().unwrap()], &stdin_root);
+        let mut backups = 0;
+        for (name, strip) in &patches {
+            let flags = [format!("-p{strip}")];
+            let cx = context(work.path());
+            let file = tar_root.join("debian/patches").join(name);
+            let out = registry()
+                .call(
+                    &cx,
+                    "patch",
+                    json!({"patch": file, "flags": flags, "dir": tar_root}),
+                )
+                .unwrap_or_else(|e| panic!("{package}: our patch {flags:?} failed on {name}: {e}"));
+            backups += out["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f.get("backup").is_some())
+                .count();
+            let input = fs::File::open(stdin_root.join("debian/patches").join(name)).unwrap();
+            let status = Command::new("patch")
+                .args(&flags)
+                .current_dir(&stdin_root)
+                .stdin(input)
+                .output()
+                .unwrap_or_else(|e| panic!("running GNU patch: {e}"));
+            assert!(
+                status.status.success(),
+                "{package}: GNU patch {flags:?} < {name} failed"
+            );
+        }
+        assert_same_tree(
+            package,
+            "patched like stdenv (ours vs GNU patch)",
+            &tar_root,
+            &stdin_root,
+        );
         total += patches.len();
         report.push(format!(
-            "{package}: {} patches ({adjusted} hunks at an offset)",
+            "{package}: {} patches ({adjusted} hunks at an offset, {backups} .orig backups)",
             patches.len()
         ));
     }

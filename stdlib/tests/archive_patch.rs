@@ -274,7 +274,7 @@ fn plain_diffs_create_and_delete_through_dev_null() {
     assert!(!tree.root().join("doomed.txt").exists());
     let err = tree.apply(patch, json!({})).unwrap_err();
     assert!(
-        err.contains("creates docs/new.txt, which already exists"),
+        err.contains("would create the file docs/new.txt, which already exists"),
         "{err}"
     );
 }

@@ -8,44 +8,11 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use patch_support::Rng;
 use phaser_stdlib::{registry, Context, Roots};
 use serde_json::json;
 
-/// A small deterministic generator (64-bit LCG, high bits).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
-
-    /// A line from a small vocabulary, so lines repeat and the offset
-    /// search meets look-alike places.
-    fn line(&mut self) -> String {
-        format!("w{}\n", self.below(12))
-    }
-
-    /// `lines` with a few random insertions, deletions and replacements.
-    fn edit(&mut self, lines: &[String], edits: usize) -> Vec<String> {
-        let mut out = lines.to_vec();
-        for _ in 0..edits {
-            let at = self.below(out.len() + 1);
-            match self.below(3) {
-                0 => out.insert(at, self.line()),
-                1 if at < out.len() => {
-                    out.remove(at);
-                }
-                _ if at < out.len() => out[at] = self.line(),
-                _ => out.push(self.line()),
-            }
-        }
-        out
-    }
-}
+mod patch_support;
 
 fn run(program: &str, args: &[&str], dir: &Path) -> std::process::Output {
     Command::new(program)
@@ -101,10 +68,21 @@ fn hunk_placement_matches_gnu_patch() {
             d,
         );
         let cx = Context::new(d).with_roots(Roots::Only(vec![d.into()]));
+        // The same command line: -f, so neither looks for reversed patches.
+        let flags = [
+            "-p1",
+            "-f",
+            "-s",
+            "--no-backup-if-mismatch",
+            "-r",
+            "-",
+            "-F",
+            &fuzz,
+        ];
         let ours = registry().call(
             &cx,
             "patch",
-            json!({"patch": "p.diff", "dir": "ours", "fuzz": fuzz.parse::<usize>().unwrap()}),
+            json!({"patch": "p.diff", "dir": "ours", "flags": flags}),
         );
         let ours_bytes = fs::read(d.join("ours/f")).unwrap();
         let patch_text = String::from_utf8_lossy(&diff.stdout);

@@ -224,6 +224,43 @@ fn patch_applies_and_a_failing_hunk_leaves_the_tree_unchanged() {
 }
 
 #[test]
+fn patch_takes_gnu_patchs_flags() {
+    // The file has a line more at the top: GNU patch's defaults keep the
+    // original as f.txt.orig when a hunk lands at an offset.
+    let setup = "mkdir -p t && printf 'zero\\none\\ntwo\\nthree\\n' > t/f.txt && printf -- '--- a/f.txt\\n+++ b/f.txt\\n@@ -1,3 +1,3 @@\\n one\\n-two\\n+TWO\\n three\\n' > good.diff";
+    for b in BINDINGS {
+        let o = call(
+            b,
+            setup,
+            "patch",
+            json!({"patch": "good.diff", "dir": "t", "flags": ["-p1"]}),
+        );
+        assert_eq!(
+            o.ok(b).result()["files"][0]["backup"],
+            json!("f.txt.orig"),
+            "{b:?}"
+        );
+        assert_eq!(
+            read(&o.dir(), "t/f.txt"),
+            "zero\none\nTWO\nthree\n",
+            "{b:?}"
+        );
+        assert_eq!(
+            read(&o.dir(), "t/f.txt.orig"),
+            "zero\none\ntwo\nthree\n",
+            "{b:?}"
+        );
+        let o = call(
+            b,
+            setup,
+            "patch",
+            json!({"patch": "good.diff", "dir": "t", "flags": ["-p1", "--frobnicate"]}),
+        );
+        o.failed_with(b, &["good.diff", "--frobnicate", "-p N/--strip=N"]);
+    }
+}
+
+#[test]
 fn patch_shebangs_uses_the_phase_path() {
     for b in BINDINGS {
         let o = call(

@@ -193,3 +193,41 @@ pub fn count_files(root: &Path) -> usize {
         .filter(|e| e.file_type().is_file())
         .count()
 }
+
+/// Files in the tree [`patch_tree`] writes, and hunks per file.
+pub const PATCHED_FILES: usize = 300;
+pub const HUNKS_PER_FILE: usize = 10;
+
+/// A source tree of [`PATCHED_FILES`] files of 400 lines under
+/// `root/tree`, and `root/p.diff`, a unified diff changing one line in
+/// [`HUNKS_PER_FILE`] places of each; the tree has two more lines at the
+/// top than the diff expects, so every hunk applies at an offset (and GNU
+/// patch's defaults back every file up). Returns the tree.
+pub fn patch_tree(root: &Path) -> PathBuf {
+    let tree = root.join("tree");
+    let mut diff = String::new();
+    for file in 0..PATCHED_FILES {
+        let dir = tree.join(format!("d{:02}", file % 20));
+        fs::create_dir_all(&dir).unwrap();
+        let name = format!("d{:02}/f{file:04}.c", file % 20);
+        let line = |n: usize| format!("    value_{file}_{n} = compute({n}, {file});\n");
+        let mut text = String::from("/* added upstream */\n/* since the diff */\n");
+        text.extend((1..=400).map(line));
+        fs::write(tree.join(&name), text).unwrap();
+        diff.push_str(&format!("--- a/{name}\n+++ b/{name}\n"));
+        for hunk in 0..HUNKS_PER_FILE {
+            let at = 20 + hunk * 38;
+            diff.push_str(&format!("@@ -{},7 +{},7 @@\n", at - 3, at - 3));
+            for n in at - 3..at {
+                diff.push_str(&format!(" {}", line(n)));
+            }
+            diff.push_str(&format!("-{}", line(at)));
+            diff.push_str(&format!("+    value_{file}_{at} = patched({at});\n"));
+            for n in at + 1..=at + 3 {
+                diff.push_str(&format!(" {}", line(n)));
+            }
+        }
+    }
+    fs::write(root.join("p.diff"), diff).unwrap();
+    tree
+}

@@ -20,25 +20,94 @@ pub(crate) struct Placement {
     pub fuzz: usize,
 }
 
+/// How hunks are matched against the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Matching {
+    /// Context lines a hunk may ignore at each end (`-F`).
+    pub max_fuzz: usize,
+    /// `-l`: runs of blanks match runs of any length, and line ends are
+    /// ignored.
+    pub ignore_whitespace: bool,
+    /// GNU patch's check: when the first hunk does not apply at some fuzz
+    /// but its reverse does, stop with [`Failure::Reversed`].
+    pub detect_reversed: bool,
+}
+
+/// Why hunks did not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The hunk with this 0-based index applies nowhere.
+    Hunk(usize),
+    /// The first hunk applies reversed: the patch seems applied already.
+    Reversed,
+}
+
 /// The patched contents and the hunks that needed an offset or fuzz, or
 /// the 0-based index of the first hunk that does not apply.
+#[cfg(test)]
 pub(crate) fn apply(
     content: &[u8],
     hunks: &[Hunk],
     max_fuzz: usize,
 ) -> Result<(Vec<u8>, Vec<Placement>), usize> {
+    let matching = Matching {
+        max_fuzz,
+        ignore_whitespace: false,
+        detect_reversed: false,
+    };
+    apply_with(content, hunks, matching).map_err(|failure| match failure {
+        Failure::Hunk(index) => index,
+        Failure::Reversed => 0,
+    })
+}
+
+/// The patched contents and the hunks that needed an offset or fuzz.
+pub(crate) fn apply_with(
+    content: &[u8],
+    hunks: &[Hunk],
+    matching: Matching,
+) -> Result<(Vec<u8>, Vec<Placement>), Failure> {
     let input: Vec<&[u8]> = content.split_inclusive(|b| *b == b'\n').collect();
     let mut out = Output {
         input: &input,
         bytes: Vec::with_capacity(content.len() + content.len() / 8),
         frozen: 0,
+        settled: 0,
     };
     let mut in_offset: isize = 0;
     let mut out_offset: isize = 0;
     let mut placements = Vec::new();
     for (index, hunk) in hunks.iter().enumerate() {
-        let (start, fuzz) = locate(&input, hunk, in_offset, out.frozen, max_fuzz).ok_or(index)?;
-        in_offset = start as isize - first_line(hunk) as isize;
+        let ws = matching.ignore_whitespace;
+        let first = first_line(hunk) as isize;
+        let mut reversed: Option<Hunk> = None;
+        let mut found = None;
+        // GNU patch tries each fuzz level everywhere before the next; a
+        // place found at line 0 counts as none (but moves the offset), and
+        // for the first hunk the reversed hunk is tried after each level.
+        for fuzz in 0..=matching.max_fuzz.min(max_context(hunk)) {
+            if let Some(at) = locate(&input, hunk, in_offset, out.settled, fuzz, ws) {
+                in_offset = at - first;
+                if at != 0 {
+                    found = Some((at, fuzz));
+                    break;
+                }
+            }
+            if index == 0 && matching.detect_reversed {
+                let reversed = reversed.get_or_insert_with(|| hunk.reversed());
+                if let Some(at) = locate(&input, reversed, in_offset, out.settled, fuzz, ws) {
+                    in_offset = at - first_line(reversed) as isize;
+                    if at != 0 {
+                        return Err(Failure::Reversed);
+                    }
+                }
+            }
+        }
+        // A place before the previous hunk's last change: GNU patch fails
+        // the hunk as misordered.
+        let (start, fuzz) = found
+            .and_then(|(at, fuzz)| Some((usize::try_from(at).ok()?, fuzz)))
+            .ok_or(Failure::Hunk(index))?;
         if fuzz != 0 || in_offset != 0 {
             placements.push(Placement {
                 hunk: index + 1,
@@ -47,7 +116,9 @@ pub(crate) fn apply(
                 fuzz,
             });
         }
-        out.hunk(hunk, start);
+        if !out.hunk(hunk, start) {
+            return Err(Failure::Hunk(index));
+        }
         let inserted = hunk
             .lines
             .iter()
@@ -60,7 +131,9 @@ pub(crate) fn apply(
             .count();
         out_offset += inserted as isize - deleted as isize;
     }
-    out.copy_till(input.len());
+    if out.settled < input.len() {
+        out.copy_till(input.len());
+    }
     Ok((out.bytes, placements))
 }
 
@@ -68,7 +141,14 @@ pub(crate) fn apply(
 /// used to tell "already applied" from "does not apply".
 pub(crate) fn applies_cleanly(content: &[u8], hunk: &Hunk) -> bool {
     let input: Vec<&[u8]> = content.split_inclusive(|b| *b == b'\n').collect();
-    locate(&input, hunk, 0, 0, 0).is_some()
+    locate(&input, hunk, 0, 0, 0, false).is_some_and(|at| at > 0)
+}
+
+/// The most context lines the hunk has at either end: the most fuzz that
+/// can mean anything.
+fn max_context(hunk: &Hunk) -> usize {
+    let (prefix, suffix) = hunk.context();
+    prefix.max(suffix)
 }
 
 /// The line the hunk's old side starts at (1-based); an empty old range
@@ -81,15 +161,17 @@ fn first_line(hunk: &Hunk) -> usize {
     }
 }
 
-/// The 1-based line where the hunk's old side starts in `input`, and the
-/// fuzz used, trying fuzz 0 everywhere before fuzz 1 anywhere.
+/// The 1-based line where the hunk's old side matches `input` with `fuzz`,
+/// searched as GNU patch searches: it may be at or before `frozen` (the
+/// hunk then fails), or even 0 or less.
 fn locate(
     input: &[&[u8]],
     hunk: &Hunk,
     in_offset: isize,
     frozen: usize,
-    max_fuzz: usize,
-) -> Option<(usize, usize)> {
+    fuzz: usize,
+    ignore_whitespace: bool,
+) -> Option<isize> {
     let pattern: Vec<&[u8]> = hunk
         .lines
         .iter()
@@ -107,9 +189,9 @@ fn locate(
         prefix: prefix as isize,
         suffix: suffix as isize,
         context: context as isize,
+        ignore_whitespace,
     };
-    (0..=max_fuzz.min(context))
-        .find_map(|fuzz| search.at_fuzz(fuzz as isize).map(|line| (line, fuzz)))
+    search.at_fuzz(fuzz as isize)
 }
 
 /// One hunk's search, in GNU patch's signed line arithmetic.
@@ -125,15 +207,17 @@ struct Search<'a> {
     prefix: isize,
     suffix: isize,
     context: isize,
+    ignore_whitespace: bool,
 }
 
 impl Search<'_> {
-    fn at_fuzz(&self, fuzz: isize) -> Option<usize> {
+    fn at_fuzz(&self, fuzz: isize) -> Option<isize> {
         let lines = self.input.len() as isize;
         let pattern_lines = self.pattern.len() as isize;
         if pattern_lines == 0 {
-            // Pure insertion without context: the position is the position.
-            return (self.guess > self.frozen).then_some(self.guess.min(lines + 1) as usize);
+            // Pure insertion without context: the position is the position,
+            // past the end too (GNU patch appends then, at no offset).
+            return Some(self.guess);
         }
         // A hunk with less context at one end than the other is anchored
         // there: less leading context means it starts the file.
@@ -156,7 +240,7 @@ impl Search<'_> {
             let offset = self.guess - (lines - pattern_lines + 1);
             let start = self.guess - offset;
             return (offset <= max_backward && self.matches(start, prefix_fuzz, 0))
-                .then_some(start as usize);
+                .then_some(start);
         }
         let min_offset = if max_forward < 0 {
             self.guess - max_start
@@ -165,14 +249,18 @@ impl Search<'_> {
         } else {
             0
         };
+        // With no room behind the guess, GNU patch starts from a negative
+        // offset, trying places before the previous hunk too.
         for offset in min_offset..=max_forward.max(max_backward) {
             if offset <= max_forward && self.matches(self.guess + offset, prefix_fuzz, suffix_fuzz)
             {
-                return Some((self.guess + offset) as usize);
+                return Some(self.guess + offset);
             }
-            if offset <= max_backward && self.matches(self.guess - offset, prefix_fuzz, suffix_fuzz)
+            if 0 < offset
+                && offset <= max_backward
+                && self.matches(self.guess - offset, prefix_fuzz, suffix_fuzz)
             {
-                return Some((self.guess - offset) as usize);
+                return Some(self.guess - offset);
             }
         }
         None
@@ -181,19 +269,49 @@ impl Search<'_> {
     /// Whether the pattern, minus `skip_start` and `skip_end` lines, equals
     /// the input from 1-based line `start` on.
     fn matches(&self, start: isize, skip_start: isize, skip_end: isize) -> bool {
-        // GNU patch's search can also try lines before the previous hunk's
-        // last change and then fails the hunk as misordered; such lines
-        // are simply not candidates here.
-        if start <= self.frozen || start < 1 {
-            return false;
-        }
         let end = self.pattern.len() as isize - skip_end;
         (skip_start..end).all(|j| {
-            let at = (start - 1 + j) as usize;
-            self.input
-                .get(at)
-                .is_some_and(|line| *line == self.pattern[j as usize])
+            // Lines outside the file read as empty, as in GNU patch.
+            let line = usize::try_from(start - 1 + j)
+                .ok()
+                .and_then(|at| self.input.get(at))
+                .map_or(&b""[..], |line| *line);
+            let pattern = self.pattern[j as usize];
+            match self.ignore_whitespace {
+                true => similar(line, pattern),
+                false => line == pattern,
+            }
         })
+    }
+}
+
+/// GNU patch's `-l` comparison of a file line with a patch line: every run
+/// of blanks in the patch line needs a run of blanks (of any length) in the
+/// file line, trailing blanks in the file line are ignored, and so are the
+/// line ends.
+fn similar(file: &[u8], patch: &[u8]) -> bool {
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let skip_blanks = |s: &[u8]| -> usize { s.iter().take_while(|c| blank(c)).count() };
+    let mut a = file.strip_suffix(b"\n").unwrap_or(file);
+    let mut b = patch.strip_suffix(b"\n").unwrap_or(patch);
+    loop {
+        if b.first().is_none_or(blank) {
+            b = &b[skip_blanks(b)..];
+            if let Some(first) = a.first() {
+                if !blank(first) {
+                    return false;
+                }
+                a = &a[skip_blanks(a)..];
+            }
+            if a.is_empty() || b.is_empty() {
+                return a.len() == b.len();
+            }
+        } else if a.first() != b.first() {
+            return false;
+        } else {
+            a = &a[1..];
+            b = &b[1..];
+        }
     }
 }
 
@@ -204,36 +322,54 @@ struct Output<'a> {
     bytes: Vec<u8>,
     /// Input lines copied or deleted so far.
     frozen: usize,
+    /// GNU patch's `last_frozen_line`: as `frozen`, but an insertion past
+    /// the end counts the lines up to it, so later hunks must come after.
+    settled: usize,
 }
 
 impl Output<'_> {
-    fn hunk(&mut self, hunk: &Hunk, start: usize) {
+    /// Applies `hunk` at 1-based line `start`; `false` if its first change
+    /// comes before the previous hunk's last (GNU patch's "misordered
+    /// hunks"), when nothing is written.
+    fn hunk(&mut self, hunk: &Hunk, start: usize) -> bool {
         let base = start - 1;
         let mut old = 0;
         for (kind, text) in &hunk.lines {
             match kind {
                 Kind::Context => old += 1,
                 Kind::Delete => {
-                    self.copy_till(base + old);
+                    if !self.copy_till(base + old) {
+                        return false;
+                    }
                     self.frozen += 1;
+                    self.settled = self.settled.max(self.frozen);
                     old += 1;
                 }
                 Kind::Insert => {
-                    self.copy_till(base + old);
+                    if !self.copy_till(base + old) {
+                        return false;
+                    }
                     self.write(text);
                 }
             }
         }
+        true
     }
 
-    /// Copies input lines up to (not including) 0-based line `end`.
-    fn copy_till(&mut self, end: usize) {
+    /// Copies input lines up to (not including) 0-based line `end`;
+    /// `false` if lines past `end` were settled already.
+    fn copy_till(&mut self, end: usize) -> bool {
+        if self.settled > end {
+            return false;
+        }
+        self.settled = end;
         let end = end.min(self.input.len());
         while self.frozen < end {
             let line = self.input[self.frozen];
             self.write(line);
             self.frozen += 1;
         }
+        true
     }
 
     fn write(&mut self, line: &[u8]) {
@@ -252,7 +388,14 @@ mod tests {
     use crate::patch::parse::parse;
 
     fn hunks(patch: &str) -> Vec<Hunk> {
-        parse(patch.as_bytes()).unwrap().remove(0).hunks
+        let reading = crate::patch::parse::Reading {
+            format: crate::patch::Format::Any,
+            binary: false,
+            times: None,
+            ignore_whitespace: false,
+            strip: Some(1),
+        };
+        parse(patch.as_bytes(), reading).unwrap().remove(0).hunks
     }
 
     fn numbered(n: usize) -> String {
@@ -346,6 +489,38 @@ mod tests {
         let (out, _) = apply(b"one\r\ntwo\r\n", &hunks(patch), 0).unwrap();
         assert_eq!(out, b"one\r\nTWO\r\n");
         assert_eq!(apply(b"one\ntwo\n", &hunks(patch), 2), Err(0));
+    }
+
+    #[test]
+    fn ignoring_whitespace_needs_blanks_where_the_patch_has_them() {
+        assert!(similar(b"a  b\t\n", b"a b\n"));
+        assert!(similar(b"a\tb", b"a  b\n"), "line ends are ignored");
+        assert!(similar(b"x   \n", b"x\n"), "trailing blanks in the file");
+        assert!(!similar(b"ab\n", b"a b\n"), "a blank must be there");
+        assert!(!similar(b"a b\n", b"ab\n"));
+        assert!(!similar(b"  x\n", b"x\n"), "leading blanks count");
+        let patch = "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n int  x;\n-old\n+new\n";
+        let matching = Matching {
+            max_fuzz: 0,
+            ignore_whitespace: true,
+            detect_reversed: false,
+        };
+        let (out, _) = apply_with(b"int\tx;\nold\n", &hunks(patch), matching).unwrap();
+        assert_eq!(out, b"int\tx;\nnew\n", "context lines come from the file");
+    }
+
+    #[test]
+    fn an_already_applied_first_hunk_is_reported_before_fuzz_is_tried() {
+        let matching = Matching {
+            max_fuzz: 2,
+            ignore_whitespace: false,
+            detect_reversed: true,
+        };
+        let patched = numbered(20).replace("line 10\n", "LINE TEN\n");
+        assert_eq!(
+            apply_with(patched.as_bytes(), &hunks(CHANGE_10), matching),
+            Err(Failure::Reversed)
+        );
     }
 
     #[test]

@@ -1,25 +1,26 @@
 //! File names in patch headers: reading them (quoting, timestamps),
 //! stripping `-pN` components, and GNU patch's choice among several.
 
-/// What the timestamp after a header name says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stamp {
-    /// No timestamp.
-    None,
-    /// 1970-01-01 00:00:00 UTC: diff's way of saying "no such file".
-    Epoch,
-    /// Any other time.
-    Other,
+/// A `---`/`+++`/`***`/`Index:` header: the name (`None` for
+/// `/dev/null` or no name) and the text after it, where diff writes a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub name: Option<Vec<u8>>,
+    /// The name was `/dev/null`: the file does not exist on this side.
+    pub dev_null: bool,
+    /// What follows the name, without the final newline (a CR stays:
+    /// GNU patch reads it as a date too).
+    pub date: String,
 }
 
-/// The name and timestamp of a `---`/`+++`/`Index:` header; `/dev/null`
-/// gives no name and counts as an epoch timestamp.
-pub(crate) fn header_name(rest: &[u8]) -> (Option<Vec<u8>>, Stamp) {
-    let rest = super::parse::trim_eol(rest.trim_ascii_start());
+/// Reads a header's name and date.
+pub(crate) fn header_name(rest: &[u8]) -> Header {
+    let rest = rest.trim_ascii_start();
+    let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
     let (name, tail) = if rest.first() == Some(&b'"') {
         match unquote(rest) {
             Some((name, tail)) => (name, tail),
-            None => return (None, Stamp::None),
+            None => (Vec::new(), &b""[..]),
         }
     } else if let Some(tab) = rest.iter().position(|b| *b == b'\t') {
         // Names may contain spaces only when a tab separates the date.
@@ -31,65 +32,12 @@ pub(crate) fn header_name(rest: &[u8]) -> (Option<Vec<u8>>, Stamp) {
             .unwrap_or(rest.len());
         (rest[..end].to_vec(), &rest[end..])
     };
-    if name == b"/dev/null" {
-        return (None, Stamp::Epoch);
-    }
-    if name.is_empty() {
-        return (None, Stamp::None);
-    }
-    (Some(name), stamp(tail.trim_ascii()))
-}
-
-/// Reads a timestamp like `2017-07-26 16:59:48.547792339 -0400`.
-fn stamp(text: &[u8]) -> Stamp {
-    if text.is_empty() {
-        return Stamp::None;
-    }
-    let Ok(text) = std::str::from_utf8(text) else {
-        return Stamp::Other;
-    };
-    if text.ends_with("Jan  1 00:00:00 1970") {
-        return Stamp::Epoch;
-    }
-    let parts: Vec<&str> = text.split_ascii_whitespace().collect();
-    let (Some(date), Some(time)) = (parts.first(), parts.get(1)) else {
-        return Stamp::Other;
-    };
-    let numbers = |s: &str, sep: char| -> Option<Vec<i64>> {
-        s.split(sep)
-            .map(|n| n.split('.').next()?.parse().ok())
-            .collect()
-    };
-    let (Some(d), Some(t)) = (numbers(date, '-'), numbers(time, ':')) else {
-        return Stamp::Other;
-    };
-    if d.len() != 3 || t.len() != 3 {
-        return Stamp::Other;
-    }
-    let zone = parts
-        .get(2)
-        .and_then(|z| {
-            let sign = if z.starts_with('-') { -1 } else { 1 };
-            let digits: i64 = z.trim_start_matches(['+', '-']).parse().ok()?;
-            Some(sign * ((digits / 100) * 3600 + (digits % 100) * 60))
-        })
-        .unwrap_or(0);
-    // Only "is it the epoch" matters, so the date need only be near it.
-    let day = match (d[0], d[1], d[2]) {
-        (1970, 1, 1) => 0,
-        (1969, 12, 31) => -1,
-        _ => return Stamp::Other,
-    };
-    let seconds = day * 86_400 + t[0] * 3600 + t[1] * 60 + t[2] - zone;
-    let fraction_zero = !time.contains('.')
-        || time
-            .split('.')
-            .nth(1)
-            .is_some_and(|f| f.bytes().all(|b| b == b'0'));
-    if seconds == 0 && fraction_zero {
-        Stamp::Epoch
-    } else {
-        Stamp::Other
+    let date = String::from_utf8_lossy(tail).into_owned();
+    let dev_null = name == b"/dev/null";
+    Header {
+        name: (!name.is_empty() && !dev_null).then_some(name),
+        dev_null,
+        date,
     }
 }
 
@@ -139,8 +87,13 @@ pub(crate) fn unquote(text: &[u8]) -> Option<(Vec<u8>, &[u8])> {
 
 /// `name` without its first `n` components, GNU patch's `-pN`: the
 /// smallest prefix containing `n` slashes (a run of slashes counts once)
-/// goes. `None` when the name has fewer.
-pub(crate) fn strip(name: &[u8], n: usize) -> Option<Vec<u8>> {
+/// goes. `None` when the name has fewer. Without `n` (no `-p`), only the
+/// base name is kept.
+pub(crate) fn strip(name: &[u8], n: Option<usize>) -> Option<Vec<u8>> {
+    let Some(n) = n else {
+        let start = name.iter().rposition(|b| *b == b'/').map_or(0, |at| at + 1);
+        return (start < name.len()).then(|| name[start..].to_vec());
+    };
     let mut start = 0;
     let mut seen = 0;
     let mut i = 0;
@@ -188,46 +141,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_names_lose_their_timestamps() {
+    fn header_names_are_split_from_their_dates() {
+        let h = header_name(b" bc.orig/bc/execute.c\t2017-07-26 16:59:48.547792339 -0400\n");
+        assert_eq!(h.name, Some(b"bc.orig/bc/execute.c".to_vec()));
+        assert_eq!(h.date.trim(), "2017-07-26 16:59:48.547792339 -0400");
         assert_eq!(
-            header_name(b" bc.orig/bc/execute.c\t2017-07-26 16:59:48.547792339 -0400\n"),
-            (Some(b"bc.orig/bc/execute.c".to_vec()), Stamp::Other)
-        );
-        assert_eq!(
-            header_name(b"a/with space.c\t2020-01-01\n").0,
+            header_name(b"a/with space.c\t2020-01-01\n").name,
             Some(b"a/with space.c".to_vec())
         );
         assert_eq!(
-            header_name(b"a/plain.c\n"),
-            (Some(b"a/plain.c".to_vec()), Stamp::None)
+            header_name(b"a/crlf.c\r\n").date,
+            "\r",
+            "a CR is text after the name"
         );
-        assert_eq!(header_name(b"/dev/null\n"), (None, Stamp::Epoch));
+        let plain = header_name(b"a/plain.c\n");
         assert_eq!(
-            header_name(b"\"a/tab\\there\"\n").0,
+            (plain.name, plain.date),
+            (Some(b"a/plain.c".to_vec()), String::new())
+        );
+        let null = header_name(b"/dev/null\n");
+        assert!(null.name.is_none() && null.dev_null);
+        assert_eq!(
+            header_name(b"\"a/tab\\there\"\n").name,
             Some(b"a/tab\there".to_vec())
         );
         assert_eq!(
-            header_name(b"\"a/\\303\\251\"\n").0,
-            Some("a/é".as_bytes().to_vec())
-        );
-        assert_eq!(
-            header_name(b"x.c\t1970-01-01 01:00:00.000000000 +0100\n").1,
-            Stamp::Epoch
-        );
-        assert_eq!(
-            header_name(b"x.c\t1970-01-01 00:00:01 +0000\n").1,
-            Stamp::Other
+            header_name(b"\"a/\\303\\251\"\n").name,
+            Some("a/\u{e9}".as_bytes().to_vec())
         );
     }
 
     #[test]
     fn strip_counts_slash_runs() {
-        assert_eq!(strip(b"a/b/c", 1), Some(b"b/c".to_vec()));
-        assert_eq!(strip(b"a//b/c", 2), Some(b"c".to_vec()));
-        assert_eq!(strip(b"a/b/c", 0), Some(b"a/b/c".to_vec()));
-        assert_eq!(strip(b"c", 1), None);
-        assert_eq!(strip(b"a/", 1), None);
-        assert_eq!(strip(b"/abs/x", 1), Some(b"abs/x".to_vec()));
+        assert_eq!(strip(b"a/b/c", Some(1)), Some(b"b/c".to_vec()));
+        assert_eq!(strip(b"a//b/c", Some(2)), Some(b"c".to_vec()));
+        assert_eq!(strip(b"a/b/c", Some(0)), Some(b"a/b/c".to_vec()));
+        assert_eq!(strip(b"c", Some(1)), None);
+        assert_eq!(strip(b"a/", Some(1)), None);
+        assert_eq!(strip(b"/abs/x", Some(1)), Some(b"abs/x".to_vec()));
+        assert_eq!(strip(b"a//b/c.c", None), Some(b"c.c".to_vec()));
+        assert_eq!(strip(b"a/b/", None), None);
     }
 
     #[test]

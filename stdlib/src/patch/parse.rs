@@ -1,8 +1,28 @@
 //! Reading a patch file into per-file sections of hunks: unified diffs,
-//! with or without git's extended headers, with any text (mail headers,
-//! DEP-3 descriptions, diffstats) before and between them.
+//! with or without git's extended headers, and context diffs (see
+//! `context`), with any text (mail headers, DEP-3 descriptions, diffstats)
+//! before and between them (see `intuit`).
 
-use super::names::{header_name, unquote, Stamp};
+use super::context::{self, Reader, Style};
+use super::intuit::{self, Body};
+use super::time::{Timestamp, Zone};
+use super::Format;
+
+/// What changes how a patch file is read (GNU patch's options).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reading {
+    /// Which diff formats are recognized (`-u`, `-c`).
+    pub format: Format,
+    /// `--binary`: CRs of a CRLF patch are kept.
+    pub binary: bool,
+    /// `-Z`/`-T`: header dates are read exactly, in this zone, and kept.
+    pub times: Option<Zone>,
+    /// `-l`: one quirk of context diff lines depends on it.
+    pub ignore_whitespace: bool,
+    /// `-pN` (`None`: base names): a name with too few components has no
+    /// say about its side, as in GNU patch.
+    pub strip: Option<usize>,
+}
 
 /// Whether a header says the file exists on its side (GNU patch's
 /// `p_says_nonexistent`: 0, 1, 2).
@@ -27,6 +47,8 @@ pub(crate) struct Name {
     /// `/dev/null` or an epoch timestamp: with an empty first range the
     /// file is certainly absent on this side.
     pub epoch: bool,
+    /// The header's date, read only for `-Z`/`-T`.
+    pub time: Option<Timestamp>,
 }
 
 /// What git's extended headers say.
@@ -47,6 +69,9 @@ pub(crate) enum Kind {
     Insert,
 }
 
+/// A hunk's lines, each with its end of line (none after `\ No newline`).
+pub(crate) type HunkLines = Vec<(Kind, Vec<u8>)>;
+
 /// One `@@` hunk.
 #[derive(Debug, Clone)]
 pub(crate) struct Hunk {
@@ -57,7 +82,14 @@ pub(crate) struct Hunk {
     pub new_start: usize,
     pub new_len: usize,
     /// Each line with its end of line (none after `\ No newline`).
-    pub lines: Vec<(Kind, Vec<u8>)>,
+    pub lines: HunkLines,
+    /// The lines of the reversed hunk when they are not just `lines` with
+    /// removals and additions exchanged (context hunks whose sides differ).
+    pub reverse_lines: Option<HunkLines>,
+    /// Context lines before the first change and after the last, as GNU
+    /// patch counts them (for context diffs, the smaller of the sides').
+    pub prefix: usize,
+    pub suffix: usize,
 }
 
 /// The changes to one file.
@@ -71,6 +103,11 @@ pub(crate) struct Section {
     pub index: Option<Vec<u8>>,
     pub git: Option<Git>,
     pub hunks: Vec<Hunk>,
+    /// The sides were swapped (`-R`): GNU patch still weighs the names in
+    /// the header's order.
+    pub reversed: bool,
+    /// A `Prereq:` word the file must contain.
+    pub prereq: Option<Vec<u8>>,
 }
 
 impl Section {
@@ -78,6 +115,7 @@ impl Section {
     /// exchanged.
     pub(crate) fn reversed(mut self) -> Section {
         std::mem::swap(&mut self.old, &mut self.new);
+        self.reversed = !self.reversed;
         if let Some(git) = &mut self.git {
             std::mem::swap(&mut git.old_mode, &mut git.new_mode);
         }
@@ -91,18 +129,7 @@ impl Section {
 impl Hunk {
     /// Leading and trailing context line counts.
     pub(crate) fn context(&self) -> (usize, usize) {
-        let prefix = self
-            .lines
-            .iter()
-            .take_while(|(k, _)| *k == Kind::Context)
-            .count();
-        let suffix = self
-            .lines
-            .iter()
-            .rev()
-            .take_while(|(k, _)| *k == Kind::Context)
-            .count();
-        (prefix, suffix)
+        (self.prefix, self.suffix)
     }
 
     /// The hunk undone.
@@ -112,207 +139,166 @@ impl Hunk {
             Kind::Delete => Kind::Insert,
             Kind::Insert => Kind::Delete,
         };
+        let (lines, reverse_lines) = match &self.reverse_lines {
+            Some(reversed) => (reversed.clone(), Some(self.lines.clone())),
+            None => (
+                self.lines
+                    .iter()
+                    .map(|(k, t)| (flip(*k), t.clone()))
+                    .collect(),
+                None,
+            ),
+        };
         Hunk {
             header: self.header.clone(),
             old_start: self.new_start,
             old_len: self.new_len,
             new_start: self.old_start,
             new_len: self.old_len,
-            lines: self
-                .lines
-                .iter()
-                .map(|(k, t)| (flip(*k), t.clone()))
-                .collect(),
+            lines,
+            reverse_lines,
+            prefix: self.prefix,
+            suffix: self.suffix,
         }
     }
 }
 
 /// Splits `data` into sections; text that is not part of a diff is skipped.
 /// Errors are messages about a line number of the patch.
-pub(crate) fn parse(data: &[u8]) -> Result<Vec<Section>, String> {
+pub(crate) fn parse(data: &[u8], reading: Reading) -> Result<Vec<Section>, String> {
     let lines: Vec<&[u8]> = data.split_inclusive(|b| *b == b'\n').collect();
-    let mut sections = Vec::new();
-    let mut index: Option<Vec<u8>> = None;
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        if line.starts_with(b"diff --git ") {
-            let (section, next) = git_section(&lines, i, index.take())?;
-            sections.push(section);
-            i = next;
-        } else if line.starts_with(b"--- ")
-            && lines.get(i + 1).is_some_and(|l| l.starts_with(b"+++ "))
-            && lines.get(i + 2).is_some_and(|l| l.starts_with(b"@@ -"))
-        {
-            let mut section = Section {
-                line: i + 1,
-                old: side(&line[4..]),
-                new: side(&lines[i + 1][4..]),
-                index: index.take(),
-                git: None,
-                hunks: Vec::new(),
+    Parser {
+        reading,
+        stale_prefix: 0,
+    }
+    .sections(&lines)
+}
+
+/// The state GNU patch carries from hunk to hunk while reading.
+struct Parser {
+    reading: Reading,
+    /// GNU patch's `p_prefix_context` as the last hunk left it: reading a
+    /// context hunk depends on it.
+    stale_prefix: i64,
+}
+
+impl Parser {
+    fn sections(&mut self, lines: &[&[u8]]) -> Result<Vec<Section>, String> {
+        let mut sections = Vec::new();
+        let mut at = 0;
+        while let Some(found) = intuit::next(lines, at, &self.reading) {
+            let mut section = found.section;
+            at = match found.body {
+                Body::Unified => self.hunks(lines, found.at, found.cr_line, &mut section)?,
+                Body::Context => self.context_hunks(lines, found.at, &mut section)?,
+                Body::Nothing => found.at,
             };
-            let strip_cr = lines[i + 1].ends_with(b"\r\n");
-            i = hunks(&lines, i + 2, strip_cr, &mut section)?;
             sections.push(section);
-        } else if let Some(rest) = line.strip_prefix(b"Index:") {
-            index = header_name(rest).0;
-            i += 1;
-        } else if line.starts_with(b"*** ")
-            && lines.get(i + 1).is_some_and(|l| l.starts_with(b"--- "))
-            && lines
-                .get(i + 2)
-                .is_some_and(|l| l.starts_with(b"***************"))
-        {
-            return Err(format!(
-                "line {}: this is a context diff, which is not supported; convert it to a unified diff \
-                 (for example with `filterdiff --format=unified`)",
-                i + 1
-            ));
-        } else {
-            i += 1;
+            // GNU patch forgets -u/-c after the first file.
+            self.reading.format = Format::Any;
         }
+        Ok(sections)
     }
-    Ok(sections)
-}
 
-/// A header name with what its timestamp says (the hunk range adds to it).
-fn side(rest: &[u8]) -> Name {
-    let (path, stamp) = header_name(rest);
-    Name {
-        epoch: path.is_none() || stamp == Stamp::Epoch,
-        existence: Existence::Exists,
-        path,
+    /// Whether the hunks after `header` (the `+++` or `*** N` line) lose
+    /// their CRs: a CRLF header means a patch whose lines all got CRs.
+    fn strip_cr(&self, header: &[u8]) -> bool {
+        !self.reading.binary && header.ends_with(b"\r\n")
     }
-}
 
-/// A `diff --git` section: extended headers, optional `---`/`+++` lines,
-/// hunks. Returns the section and the index of the line after it.
-fn git_section(
-    lines: &[&[u8]],
-    start: usize,
-    index: Option<Vec<u8>>,
-) -> Result<(Section, usize), String> {
-    let names = trim_eol(&lines[start][b"diff --git ".len()..]);
-    let mut git = Git::default();
-    let (mut new_file, mut deleted) = (false, false);
-    let (mut rename_from, mut rename_to) = (None, None);
-    let mut i = start + 1;
-    while let Some(line) = lines.get(i) {
-        let line = trim_eol(line);
-        if let Some(mode) = line.strip_prefix(b"old mode ") {
-            git.old_mode = octal(mode);
-        } else if let Some(mode) = line.strip_prefix(b"new mode ") {
-            git.new_mode = octal(mode);
-        } else if let Some(mode) = line.strip_prefix(b"deleted file mode ") {
-            git.old_mode = octal(mode);
-            deleted = true;
-        } else if let Some(mode) = line.strip_prefix(b"new file mode ") {
-            git.new_mode = octal(mode);
-            new_file = true;
-        } else if let Some(from) = line
-            .strip_prefix(b"rename from ")
-            .or(line.strip_prefix(b"copy from "))
-        {
-            git.rename |= line.starts_with(b"rename");
-            git.copy |= line.starts_with(b"copy");
-            rename_from = Some(git_path(from));
-        } else if let Some(to) = line
-            .strip_prefix(b"rename to ")
-            .or(line.strip_prefix(b"copy to "))
-        {
-            rename_to = Some(git_path(to));
-        } else if let Some(rest) = line.strip_prefix(b"index ") {
-            // `index abc123..def456 100644`: the mode applies to both sides.
-            if let Some(mode) = rest.split(|b| *b == b' ').nth(1).and_then(octal) {
-                git.old_mode.get_or_insert(mode);
-                git.new_mode.get_or_insert(mode);
-            }
-        } else if line.starts_with(b"GIT binary patch") || line.starts_with(b"Binary files ") {
-            git.binary = true;
-        } else if !(line.starts_with(b"similarity index ")
-            || line.starts_with(b"dissimilarity index "))
-        {
-            break;
+    /// Reads consecutive context hunks starting at the `*****` line
+    /// `lines[i]` into `section`.
+    fn context_hunks(
+        &mut self,
+        lines: &[&[u8]],
+        i: usize,
+        section: &mut Section,
+    ) -> Result<usize, String> {
+        let first_header = lines[i + 1];
+        let mut reader = Reader {
+            lines,
+            at: i,
+            strip_cr: self.strip_cr(first_header),
+        };
+        let ws = self.reading.ignore_whitespace;
+        // GNU patch reads the first hunk once to learn whether the file is
+        // emptied, then again for real. `*** 1,3 ****` (trailing stars,
+        // before any CR) is a new-style hunk.
+        let style = match first_header.strip_suffix(b"\n") {
+            Some(line) if line.ends_with(b"*") => Style::New,
+            _ => Style::Old,
+        };
+        let fail = |e: String| format!("hunk #1: {e}");
+        let mut stale = context::Stale {
+            prefix: self.stale_prefix,
+            ranges: (0, 0, 0, 0),
+        };
+        let first = context::hunk(&mut reader, &mut style.clone(), &mut stale, ws)
+            .map_err(fail)?
+            .ok_or_else(|| fail(format!("line {}: malformed hunk", i + 1)))?;
+        reader.at = i;
+        let old = &first_header[4..];
+        if old.first() == Some(&b'0') && !old.get(1).is_some_and(u8::is_ascii_digit) {
+            section.old.existence = absent_or_maybe(&section.old);
         }
-        i += 1;
+        if first.empties {
+            section.new.existence = absent_or_maybe(&section.new);
+        }
+        let mut style = style;
+        loop {
+            let number = section.hunks.len() + 1;
+            let read = context::hunk(&mut reader, &mut style, &mut stale, ws)
+                .map_err(|e| format!("hunk #{number}: {e}"))?;
+            let Some(read) = read else { break };
+            section.hunks.push(read.hunk);
+        }
+        self.stale_prefix = stale.prefix;
+        Ok(reader.at)
     }
-    let (a, b) = split_git_names(names, rename_from.as_deref(), rename_to.as_deref())
-        .unwrap_or((None, None));
-    let mut section = Section {
-        line: start + 1,
-        old: Name {
-            path: a,
-            existence: if new_file {
-                Existence::Absent
-            } else {
-                Existence::Exists
-            },
-            epoch: false,
-        },
-        new: Name {
-            path: b,
-            existence: if deleted {
-                Existence::Absent
-            } else {
-                Existence::Exists
-            },
-            epoch: false,
-        },
-        index,
-        git: Some(git),
-        hunks: Vec::new(),
-    };
-    if lines.get(i).is_some_and(|l| l.starts_with(b"--- "))
-        && lines.get(i + 1).is_some_and(|l| l.starts_with(b"+++ "))
-    {
-        // The ---/+++ names win, as in GNU patch; /dev/null keeps the
-        // git name for messages.
-        let (old, new) = (side(&lines[i][4..]), side(&lines[i + 1][4..]));
-        section.old.epoch = old.epoch;
-        section.new.epoch = new.epoch;
-        if old.path.is_some() {
-            section.old.path = old.path;
-        }
-        if new.path.is_some() {
-            section.new.path = new.path;
-        }
-        let strip_cr = lines[i + 1].ends_with(b"\r\n");
-        i = hunks(lines, i + 2, strip_cr, &mut section)?;
-    }
-    Ok((section, i))
-}
 
-/// Reads consecutive hunks starting at `lines[i]` into `section`.
-fn hunks(
-    lines: &[&[u8]],
-    mut i: usize,
-    strip_cr: bool,
-    section: &mut Section,
-) -> Result<usize, String> {
-    while lines.get(i).is_some_and(|l| l.starts_with(b"@@ -")) {
-        let number = section.hunks.len() + 1;
-        let (hunk, next) = hunk(lines, i, strip_cr).map_err(|e| format!("hunk #{number}: {e}"))?;
-        if section.hunks.is_empty() {
-            // GNU patch: a first hunk at line 0 means the file may not exist
-            // on that side; with /dev/null or an epoch date it does not.
-            for (start, name) in [
-                (hunk.old_start, &mut section.old),
-                (hunk.new_start, &mut section.new),
-            ] {
-                if start == 0 && name.existence == Existence::Exists {
-                    name.existence = if name.epoch {
-                        Existence::Absent
-                    } else {
-                        Existence::Maybe
-                    };
+    /// Reads consecutive unified hunks starting at `lines[i]` into
+    /// `section`; `header` is the header line that decides about CRs.
+    fn hunks(
+        &mut self,
+        lines: &[&[u8]],
+        mut i: usize,
+        header: &[u8],
+        section: &mut Section,
+    ) -> Result<usize, String> {
+        let strip_cr = self.strip_cr(header);
+        while lines.get(i).is_some_and(|l| l.starts_with(b"@@ -")) {
+            let number = section.hunks.len() + 1;
+            let (hunk, next) =
+                hunk(lines, i, strip_cr).map_err(|e| format!("hunk #{number}: {e}"))?;
+            self.stale_prefix = hunk.prefix as i64;
+            if section.hunks.is_empty() {
+                // GNU patch: a first hunk at line 0 means the file may not
+                // exist on that side; with /dev/null or an epoch date it
+                // does not.
+                for (start, name) in [
+                    (hunk.old_start, &mut section.old),
+                    (hunk.new_start, &mut section.new),
+                ] {
+                    if start == 0 {
+                        name.existence = absent_or_maybe(name);
+                    }
                 }
             }
+            section.hunks.push(hunk);
+            i = next;
         }
-        section.hunks.push(hunk);
-        i = next;
+        Ok(i)
     }
-    Ok(i)
+}
+
+/// What an empty first range says about a side: absent with `/dev/null`
+/// or an epoch date, else absent or empty.
+fn absent_or_maybe(name: &Name) -> Existence {
+    if name.epoch {
+        Existence::Absent
+    } else {
+        Existence::Maybe
+    }
 }
 
 /// One hunk at `lines[start]`; lines are read until both sides' counts
@@ -364,11 +350,12 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
             Some(b' ') => (Kind::Context, line[1..].to_vec()),
             Some(b'-') => (Kind::Delete, line[1..].to_vec()),
             Some(b'+') => (Kind::Insert, line[1..].to_vec()),
+            // `=` is GNU patch's other mark for context.
+            Some(b'=') => (Kind::Context, line[1..].to_vec()),
             // A context line whose leading space was eaten.
             Some(b'\n' | b'\t') => (Kind::Context, line.clone()),
-            Some(b'\r') if line == b"\r\n" => (Kind::Context, line.clone()),
-            Some(b'\\') => {
-                strip_newline(&mut body).ok_or_else(malformed)?;
+            // GNU patch skips `#` lines as comments.
+            Some(b'#') => {
                 i += 1;
                 continue;
             }
@@ -385,10 +372,19 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
         }
         body.push((kind, text));
         i += 1;
-    }
-    if lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
-        strip_newline(&mut body);
-        i += 1;
+        // `\ No newline at end of file` is looked for only after each
+        // side's last line, as GNU patch does; anywhere else it is
+        // malformed. After a context line it counts for the old side.
+        let last_old = kind != Kind::Insert && old_left == 0;
+        let last_new = kind != Kind::Delete && new_left == 0;
+        for (last, strips) in [(last_old, true), (last_new, kind == Kind::Insert)] {
+            if last && lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
+                if strips {
+                    strip_newline(&mut body);
+                }
+                i += 1;
+            }
+        }
     }
     if !body.iter().any(|(k, _)| *k != Kind::Context) {
         return Err(format!(
@@ -396,6 +392,12 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
             start + 1
         ));
     }
+    let prefix = body.iter().take_while(|(k, _)| *k == Kind::Context).count();
+    let suffix = body
+        .iter()
+        .rev()
+        .take_while(|(k, _)| *k == Kind::Context)
+        .count();
     let hunk = Hunk {
         header,
         old_start,
@@ -403,6 +405,9 @@ fn hunk(lines: &[&[u8]], start: usize, strip_cr: bool) -> Result<(Hunk, usize), 
         new_start,
         new_len,
         lines: body,
+        reverse_lines: None,
+        prefix,
+        suffix,
     };
     Ok((hunk, i))
 }
@@ -416,11 +421,7 @@ fn strip_newline(body: &mut [(Kind, Vec<u8>)]) -> Option<()> {
     Some(())
 }
 
-/// The largest line number or count a hunk header may give: far more
-/// lines than any file held in memory can have, and small enough that the
-/// applier's signed line arithmetic (offsets, sums of a few line numbers)
-/// never overflows.
-const MAX_LINE_NUMBER: usize = 1 << 48;
+const MAX_LINE_NUMBER: usize = super::MAX_LINE_NUMBER as usize;
 
 /// `a[,b] +c[,d] @@...` into (a, b, c, d); a missing count is 1.
 fn parse_ranges(text: &[u8]) -> Option<(usize, usize, usize, usize)> {
@@ -440,63 +441,6 @@ fn parse_ranges(text: &[u8]) -> Option<(usize, usize, usize, usize)> {
     let (a, b) = range(old)?;
     let (c, d) = range(new)?;
     Some((a, b, c, d))
-}
-
-/// The two names of a `diff --git A B` line. Unquoted names may contain
-/// spaces, so the split is chosen where both sides name the same file
-/// (after their `a/`, `b/` prefixes) or match the rename/copy headers.
-fn split_git_names(text: &[u8], from: Option<&[u8]>, to: Option<&[u8]>) -> Option<NamePair> {
-    if text.first() == Some(&b'"') {
-        let (a, rest) = unquote(text)?;
-        let rest = rest.trim_ascii_start();
-        let b = match rest.first() {
-            Some(b'"') => unquote(rest)?.0,
-            _ => rest.to_vec(),
-        };
-        return Some((Some(a), Some(b)));
-    }
-    let spaces = text
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b' ')
-        .map(|(i, _)| i);
-    let mut candidates = Vec::new();
-    for at in spaces {
-        let (a, b) = (&text[..at], &text[at + 1..]);
-        if b.first() == Some(&b'"') {
-            return Some((Some(a.to_vec()), Some(unquote(b)?.0)));
-        }
-        let same = without_first_component(a) == without_first_component(b);
-        let renamed = matches!((from, to), (Some(f), Some(t)) if a.ends_with(f) && b.ends_with(t));
-        if same || renamed {
-            return Some((Some(a.to_vec()), Some(b.to_vec())));
-        }
-        candidates.push((a, b));
-    }
-    match candidates.as_slice() {
-        [(a, b)] => Some((Some(a.to_vec()), Some(b.to_vec()))),
-        _ => None,
-    }
-}
-
-fn without_first_component(name: &[u8]) -> &[u8] {
-    match name.iter().position(|b| *b == b'/') {
-        Some(at) => &name[at + 1..],
-        None => name,
-    }
-}
-
-fn git_path(text: &[u8]) -> Vec<u8> {
-    match text.first() {
-        Some(b'"') => unquote(text)
-            .map(|(name, _)| name)
-            .unwrap_or_else(|| text.to_vec()),
-        _ => text.to_vec(),
-    }
-}
-
-fn octal(text: &[u8]) -> Option<u32> {
-    u32::from_str_radix(std::str::from_utf8(text.trim_ascii()).ok()?, 8).ok()
 }
 
 /// The line without its `\n` or `\r\n`.
