@@ -87,11 +87,7 @@ pub(crate) fn run(
         })),
         _ => None,
     };
-    let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL_LINES)));
-    let stderr = child.stderr.take().map(|pipe| {
-        let tail = tail.clone();
-        reader(move || pass_stderr_through(pipe, &tail))
-    });
+    let stderr = child.stderr.take().map(StderrCopy::start);
     let stdout = Arc::new(Mutex::new(Vec::new()));
     let stdout_reader = child.stdout.take().map(|mut pipe| {
         let stdout = stdout.clone();
@@ -111,22 +107,13 @@ pub(crate) fn run(
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
-    let held: Vec<&str> = [(stdout_reader, "stdout"), (stderr, "stderr")]
-        .into_iter()
-        .filter_map(|(reader, name)| {
-            let done = reader?.recv_timeout(PIPE_GRACE).is_ok();
-            (!done).then_some(name)
-        })
-        .collect();
-    if !held.is_empty() {
-        eprintln!(
-            "[{}] a process that left the phase's process group still holds its {} open; not waiting for it",
-            invocation.label,
-            held.join(" and ")
-        );
-    }
+    let stdout_held = stdout_reader.is_some_and(|r| r.recv_timeout(PIPE_GRACE).is_err());
+    let (stderr_held, stderr_tail) = match stderr {
+        Some(copy) => copy.finish(),
+        None => (false, Vec::new()),
+    };
+    say_what_holds_the_pipes(invocation.label, stdout_held, stderr_held);
     let stdout = std::mem::take(&mut *lock(&stdout));
-    let stderr_tail = Vec::from(std::mem::take(&mut *lock(&tail)));
     Ok(Finished {
         status,
         stdout,
@@ -141,9 +128,48 @@ pub(crate) fn shell_status(status: ExitStatus) -> Option<i32> {
     status.code().or_else(|| status.signal().map(|s| 128 + s))
 }
 
+/// Copies a phase's stderr to ours on a thread of its own, keeping its
+/// last [`TAIL_LINES`] lines for the error message.
+pub(crate) struct StderrCopy {
+    done: mpsc::Receiver<()>,
+    tail: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl StderrCopy {
+    /// Starts copying from `pipe` until its end.
+    pub(crate) fn start(pipe: impl Read + Send + 'static) -> StderrCopy {
+        let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL_LINES)));
+        let copied = tail.clone();
+        let done = reader(move || pass_stderr_through(pipe, &copied));
+        StderrCopy { done, tail }
+    }
+
+    /// Waits (at most [`PIPE_GRACE`]) for the pipe's end; whether someone
+    /// still holds it open, and the last lines.
+    pub(crate) fn finish(self) -> (bool, Vec<String>) {
+        let held = self.done.recv_timeout(PIPE_GRACE).is_err();
+        let tail = Vec::from(std::mem::take(&mut *lock(&self.tail)));
+        (held, tail)
+    }
+}
+
+/// Says in the log which of a finished phase's pipes a process outside its
+/// group still holds (the build does not wait for it).
+pub(crate) fn say_what_holds_the_pipes(label: &str, stdout: bool, stderr: bool) {
+    let held = match (stdout, stderr) {
+        (false, false) => return,
+        (true, false) => "stdout",
+        (false, true) => "stderr",
+        (true, true) => "stdout and stderr",
+    };
+    eprintln!(
+        "[{label}] a process that left the phase's process group still holds its {held} open; not waiting for it"
+    );
+}
+
 /// Stops whatever the phase's process left running in its group (dropping
 /// the guard kills the group), saying what it was.
-fn stop_what_is_left(group: process_group::GroupGuard, label: &str) {
+pub(crate) fn stop_what_is_left(group: process_group::GroupGuard, label: &str) {
     let left = process_group::members(group.pgid());
     if !left.is_empty() {
         let names: Vec<String> = left

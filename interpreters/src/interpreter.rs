@@ -31,6 +31,9 @@ pub struct Settings {
     pub cancel: Cancel,
     /// The most operations one Rhai script may take (`None`: no limit).
     pub rhai_max_operations: Option<u64>,
+    /// Bash phases run in subshells of one long-lived bash (`true`, the
+    /// default) or each in a bash of its own.
+    pub one_bash_per_build: bool,
 }
 
 impl Settings {
@@ -40,6 +43,7 @@ impl Settings {
             phaser_exe: phaser_exe.into(),
             cancel: Cancel::new(),
             rhai_max_operations: None,
+            one_bash_per_build: true,
         }
     }
 }
@@ -116,9 +120,14 @@ impl Interpreters {
                 .lua
                 .get_or_init(|| crate::LuaInterpreter::with_cancel(&self.settings.cancel))),
             #[cfg(feature = "bash")]
-            Language::Bash => Ok(self
-                .bash
-                .get_or_init(|| crate::BashInterpreter::new(&self.settings.phaser_exe))),
+            Language::Bash => Ok(self.bash.get_or_init(|| {
+                let bash = crate::BashInterpreter::new(&self.settings.phaser_exe);
+                if self.settings.one_bash_per_build {
+                    bash
+                } else {
+                    bash.with_a_bash_per_phase()
+                }
+            })),
             #[cfg(feature = "exec")]
             Language::Exec => Ok(&self.exec),
             #[allow(unreachable_patterns)]

@@ -96,7 +96,17 @@ impl ProcessGroups {
         }
         let started = Instant::now();
         let child = command.spawn()?;
-        let pgid = child.id() as i32;
+        let mut guard = self.adopt(child.id() as i32);
+        guard.started = started;
+        Ok((child, guard))
+    }
+
+    /// Keeps a process group someone else started in this set, as if it had
+    /// been spawned here: the long-lived bash forks each bash phase into a
+    /// group of its own, and the build stops it (and times it) like any
+    /// child.
+    pub fn adopt(&self, pgid: i32) -> GroupGuard {
+        let started = Instant::now();
         self.record(pgid);
         let mut live = lock(&self.inner.live);
         live.groups.insert(pgid);
@@ -104,14 +114,11 @@ impl ProcessGroups {
             signal_group(pgid, libc::SIGKILL);
         }
         drop(live);
-        Ok((
-            child,
-            GroupGuard {
-                pgid,
-                started,
-                inner: self.inner.clone(),
-            },
-        ))
+        GroupGuard {
+            pgid,
+            started,
+            inner: self.inner.clone(),
+        }
     }
 
     /// Stops every group of the set: SIGTERM now, SIGKILL after
@@ -188,6 +195,12 @@ impl Drop for GroupGuard {
 /// The processes of group `pgid` still running (pid and command name),
 /// from `/proc`.
 pub fn members(pgid: i32) -> Vec<(i32, String)> {
+    // One syscall says whether the group is empty, the usual case after a
+    // phase; only a group with processes left is looked for in all of /proc.
+    // SAFETY: signal 0 only checks that the group exists.
+    if pgid <= 1 || unsafe { libc::kill(-pgid, 0) } != 0 && errno() == libc::ESRCH {
+        return Vec::new();
+    }
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -282,6 +295,10 @@ pub fn feed_child(pipe: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Resu
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
     pipe.write_all(bytes)
+}
+
+fn errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -3,12 +3,9 @@
 # the phase's answer. Variables and functions of phaser's own start with
 # __phaser so they never clash with a package's.
 #
-# The shell options are stdenv's for phases: `bash -e` runs the builder
-# (pkgs/stdenv/generic/default-builder.sh), and pkgs/stdenv/generic/setup.sh
-# turns on pipefail, inherit_errexit and nullglob and leaves nounset off.
-set -e -o pipefail
-shopt -s inherit_errexit nullglob
-source "$PHASER_PRELUDE"
+# It runs at the top level of a shell that has stdenv's options for phases
+# and the prelude already (options.sh): a fresh `bash -c`, or a subshell the
+# long-lived bash of server.sh forked, whose variables are as fresh.
 source "$PHASER_VARS"
 cd -- "$PHASER_CWD"
 
@@ -28,23 +25,18 @@ __phaser_on_err() {
 }
 
 # Every variable and every function the package's shell has after the
-# script, without a subshell: "${!a@}" lists the variables whose names
-# start with `a`, and a name starts with a letter or `_`. The runner
-# compares them with what the phase started with. (Two `$(compgen ...)`
-# forks cost more than the rest of the driver.)
+# script. The runner compares them with what the phase started with. The
+# names come from one `compgen` each, into a file (a `$(...)` would fork)
+# and read back with `mapfile`: bash's loops are slow, and this is the
+# driver's main cost.
 __phaser_dump() {
-    local - __phaser_n __phaser_a
+    local - __phaser_n __phaser_a __phaser_names __phaser_functions
     set +e
     {
         printf 'cwd\0%s\0' "$PWD"
-        for __phaser_n in "${!A@}" "${!B@}" "${!C@}" "${!D@}" "${!E@}" "${!F@}" "${!G@}" \
-            "${!H@}" "${!I@}" "${!J@}" "${!K@}" "${!L@}" "${!M@}" "${!N@}" \
-            "${!O@}" "${!P@}" "${!Q@}" "${!R@}" "${!S@}" "${!T@}" "${!U@}" \
-            "${!V@}" "${!W@}" "${!X@}" "${!Y@}" "${!Z@}" "${!a@}" "${!b@}" \
-            "${!c@}" "${!d@}" "${!e@}" "${!f@}" "${!g@}" "${!h@}" "${!i@}" \
-            "${!j@}" "${!k@}" "${!l@}" "${!m@}" "${!n@}" "${!o@}" "${!p@}" \
-            "${!q@}" "${!r@}" "${!s@}" "${!t@}" "${!u@}" "${!v@}" "${!w@}" \
-            "${!x@}" "${!y@}" "${!z@}" "${!_@}"; do
+        compgen -v >"$PHASER_DUMP.names"
+        mapfile -t __phaser_names <"$PHASER_DUMP.names"
+        for __phaser_n in "${__phaser_names[@]}"; do
             [[ $__phaser_n == __phaser* || $__phaser_n == BASH_* ]] && continue
             __phaser_a=${!__phaser_n@a}
             case $__phaser_a in
@@ -69,12 +61,13 @@ __phaser_dump() {
         # Functions the prelude does not define: the package's own, which
         # later bash phases see as stdenv's one shell would show them.
         compgen -A function >"$PHASER_DUMP.functions"
-        while IFS= read -r __phaser_n; do
+        mapfile -t __phaser_functions <"$PHASER_DUMP.functions"
+        for __phaser_n in "${__phaser_functions[@]}"; do
             [[ $__phaser_n == __phaser* || -v "__phaser_prelude_functions[$__phaser_n]" ]] && continue
             printf 'F\0%s\0' "$__phaser_n"
             declare -f "$__phaser_n"
             printf '\0'
-        done <"$PHASER_DUMP.functions"
+        done
         # The last record: a dump without it was cut short (a full disk).
         printf 'end\0'
     } >"$PHASER_DUMP"

@@ -2,23 +2,41 @@
 //! stdenv shows it (attributes as variables and arrays, outputs by name,
 //! stdenv's helper functions) and whose changes become its answer.
 //!
+//! A phase runs in a subshell of one long-lived bash per build (see
+//! [`server`]), or, when its environment needs a fresh process (see
+//! [`server::can_serve`]), in a bash of its own; both run the same driver
+//! over the same files and give the same answers.
+//!
 //! Files in the scratch directory: `input.json` (`$PHASER_INPUT`),
 //! `answer.json` (`$PHASER_OUTPUT`, optional explicit answer), `vars.sh`,
-//! `prelude.sh`, `script.sh` (inline source), `dump` and `errors` (what the
-//! driver reports back).
+//! `script.sh` (inline source), `env.sh` and the `stderr` FIFO (a phase
+//! the long-lived bash runs), `prelude.sh` (a phase in a bash of its own),
+//! `dump` and `errors` (what the driver reports back).
 
 mod changes;
+mod server;
+mod syntax;
 mod vars;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use crate::child;
+use crate::{attrs_sh, child};
 use crate::{
     Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
     ScriptSource,
 };
 
 const DRIVER: &str = include_str!("driver.sh");
+
+/// stdenv's shell options for phases, set before the prelude is sourced.
+const OPTIONS: &str = include_str!("options.sh");
+
+/// A bash of its own for one phase: the options, the prelude, the driver.
+fn fresh_shell_script() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| format!("{OPTIONS}source \"$PHASER_PRELUDE\"\n{DRIVER}"))
+}
 
 /// The prelude's parts, in the order they are sourced.
 const PRELUDE_PARTS: &[&str] = &[
@@ -59,11 +77,15 @@ fn prelude_functions() -> impl Iterator<Item = &'static str> {
     })
 }
 
-/// Runs bash phases as subprocesses.
+/// Runs bash phases: in subshells of one long-lived bash, or each in a
+/// bash of its own.
 #[derive(Debug, Clone)]
 pub struct BashInterpreter {
     bash: PathBuf,
     phaser_exe: PathBuf,
+    /// The long-lived bash, started at the first phase it runs (`None`:
+    /// every phase starts a bash of its own).
+    server: Option<Arc<Mutex<Option<server::Server>>>>,
 }
 
 impl BashInterpreter {
@@ -81,7 +103,100 @@ impl BashInterpreter {
         BashInterpreter {
             bash,
             phaser_exe: phaser_exe.to_path_buf(),
+            server: Some(Arc::default()),
         }
+    }
+
+    /// The same backend, but every phase starts a bash of its own (slower:
+    /// the benchmark compares the two).
+    pub fn with_a_bash_per_phase(mut self) -> BashInterpreter {
+        self.server = None;
+        self
+    }
+
+    /// Runs the phase whose files are in `dir` in a subshell of the
+    /// long-lived bash (starting it, or a new one if it died).
+    fn run_in_server(
+        &self,
+        slot: &Mutex<Option<server::Server>>,
+        input: &PhaseInput,
+        invocation: &Invocation<'_>,
+        script_path: &Path,
+    ) -> Result<child::Finished, String> {
+        let dir = invocation.scratch;
+        let server_dir = dir.with_file_name(".bash-server");
+        let mut env = vars::exports(input);
+        let driver_vars = self.driver_vars(dir, &server_dir.join("prelude.sh"), script_path, input);
+        let groups_record = invocation
+            .groups
+            .record_file()
+            .map(|f| (phaser_stdlib::GROUPS_VAR, f.as_os_str().to_os_string()));
+        let roots = std::env::join_paths(invocation.roots).unwrap_or_default();
+        for (name, value) in [
+            (phaser_stdlib::WRITE_ROOTS_VAR, roots),
+            (phaser_stdlib::PHASE_VAR, invocation.label.into()),
+        ]
+        .into_iter()
+        .chain(groups_record)
+        .chain(driver_vars)
+        {
+            env.push_str(&format!(
+                "export {name}={}\n",
+                attrs_sh::quote(&value.to_string_lossy())
+            ));
+        }
+        phaser_stdlib::control_file::overwrite(&dir.join("env.sh"), env.as_bytes())
+            .map_err(|e| format!("writing the phase's files: {e}"))?;
+
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        for attempt in 0..2 {
+            if !slot.as_mut().is_some_and(server::Server::is_alive) {
+                *slot = None;
+            }
+            if slot.is_none() {
+                *slot = Some(
+                    server::Server::start(&self.bash, &server_dir, prelude(), DRIVER)
+                        .map_err(|e| format!("could not start {}: {e}", self.bash.display()))?,
+                );
+            }
+            let running = slot.as_mut().expect("started above");
+            match running.run(dir, invocation.label, invocation.groups) {
+                Ok(finished) => return Ok(finished),
+                Err(None) if attempt == 0 => *slot = None,
+                Err(None) => break,
+                Err(Some(message)) => {
+                    *slot = None;
+                    return Err(message);
+                }
+            }
+        }
+        *slot = None;
+        Err(format!(
+            "{} stopped before it could run the phase",
+            self.bash.display()
+        ))
+    }
+
+    /// The variables the driver reads, as the phase's environment has them.
+    fn driver_vars(
+        &self,
+        dir: &Path,
+        prelude: &Path,
+        script: &Path,
+        input: &PhaseInput,
+    ) -> Vec<(&'static str, std::ffi::OsString)> {
+        let file = |name: &str| dir.join(name).into_os_string();
+        vec![
+            ("PHASER_INPUT", file("input.json")),
+            ("PHASER_OUTPUT", file("answer.json")),
+            ("PHASER_PRELUDE", prelude.as_os_str().to_os_string()),
+            ("PHASER_VARS", file("vars.sh")),
+            ("PHASER_SCRIPT", script.as_os_str().to_os_string()),
+            ("PHASER_DUMP", file("dump")),
+            ("PHASER_ERRORS", file("errors")),
+            ("PHASER_CWD", input.paths.cwd.as_os_str().to_os_string()),
+            ("PHASER_EXE", self.phaser_exe.as_os_str().to_os_string()),
+        ]
     }
 }
 
@@ -125,33 +240,39 @@ impl Interpreter for BashInterpreter {
         for (name, bytes) in [
             ("input.json", payload.as_slice()),
             ("vars.sh", declarations.as_bytes()),
-            ("prelude.sh", prelude().as_bytes()),
         ] {
             phaser_stdlib::control_file::overwrite(&file(name), bytes)
                 .map_err(|e| io("writing the phase's files", e))?;
         }
-        for stale in ["answer.json", "dump", "errors", "dump.functions"] {
+        for stale in [
+            "answer.json",
+            "dump",
+            "errors",
+            "dump.functions",
+            "dump.names",
+        ] {
             let _ = std::fs::remove_file(file(stale));
         }
 
-        let mut command = child::phase_command(&self.bash, input, invocation);
-        command
-            .arg("--noprofile")
-            .arg("--norc")
-            .arg("-c")
-            .arg(DRIVER)
-            .arg(format!("phaser-{}", invocation.label))
-            .env("PHASER_INPUT", file("input.json"))
-            .env("PHASER_OUTPUT", file("answer.json"))
-            .env("PHASER_PRELUDE", file("prelude.sh"))
-            .env("PHASER_VARS", file("vars.sh"))
-            .env("PHASER_SCRIPT", &script_path)
-            .env("PHASER_DUMP", file("dump"))
-            .env("PHASER_ERRORS", file("errors"))
-            .env("PHASER_CWD", &input.paths.cwd)
-            .env("PHASER_EXE", &self.phaser_exe);
-        let finished = child::run(&mut command, None, false, invocation)
-            .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?;
+        let finished = match &self.server {
+            Some(slot) if server::can_serve(input.env.keys()) => self
+                .run_in_server(slot, input, invocation, &script_path)
+                .map_err(fail)?,
+            _ => {
+                phaser_stdlib::control_file::overwrite(&file("prelude.sh"), prelude().as_bytes())
+                    .map_err(|e| io("writing the phase's files", e))?;
+                let mut command = child::phase_command(&self.bash, input, invocation);
+                command
+                    .arg("--noprofile")
+                    .arg("--norc")
+                    .arg("-c")
+                    .arg(fresh_shell_script())
+                    .arg(format!("phaser-{}", invocation.label))
+                    .envs(self.driver_vars(dir, &file("prelude.sh"), &script_path, input));
+                child::run(&mut command, None, false, invocation)
+                    .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?
+            }
+        };
 
         if !finished.status.success() {
             let (location, command) = failure_position(&file("errors"), &script.name);
@@ -173,68 +294,10 @@ impl Interpreter for BashInterpreter {
             .map_err(|m| fail(m).with_stderr_tail(finished.stderr_tail))
     }
 
-    /// `bash -n` on each script, all of them side by side.
+    /// `bash -n` on the scripts: all of them in one bash when they are all
+    /// right, each in its own to say which is wrong and where.
     fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
-        let started: Vec<Result<std::process::Child, String>> = scripts
-            .iter()
-            .map(|script| {
-                let mut command = std::process::Command::new(&self.bash);
-                command.env_clear().args(["--noprofile", "--norc", "-n"]);
-                match &script.source {
-                    ScriptSource::Inline(text) => command.arg("-c").arg(text).arg(&script.name),
-                    ScriptSource::File(path) => command.arg(path),
-                    ScriptSource::Argv(_) => {
-                        return Err("a bash body is source text or a file, not an argv".into())
-                    }
-                };
-                command
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .map_err(|e| format!("could not start {}: {e}", self.bash.display()))
-            })
-            .collect();
-        started
-            .into_iter()
-            .zip(scripts)
-            .map(|(child, script)| {
-                let output = child?
-                    .wait_with_output()
-                    .map_err(|e| format!("waiting for bash -n: {e}"))?;
-                if output.status.success() {
-                    return Ok(());
-                }
-                Err(syntax_errors(
-                    &String::from_utf8_lossy(&output.stderr),
-                    script,
-                ))
-            })
-            .collect()
-    }
-}
-
-/// `bash -n`'s complaints without its prefixes (`NAME: -c: ` or `FILE: `),
-/// on one line.
-fn syntax_errors(stderr: &str, script: &Script) -> String {
-    let prefixes = [
-        format!("{}: -c: ", script.name),
-        format!("{}: ", script.name),
-    ];
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(|line| {
-            prefixes
-                .iter()
-                .find_map(|p| line.strip_prefix(p.as_str()))
-                .unwrap_or(line)
-        })
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    if lines.is_empty() {
-        String::from("bash -n found a syntax error")
-    } else {
-        lines.join("; ")
+        syntax::check(&self.bash, scripts)
     }
 }
 

@@ -1,0 +1,264 @@
+//! One long-lived bash per build (`server.sh`): started at the first bash
+//! phase, it sources the prelude once and forks a subshell for each phase,
+//! which costs a fraction of starting bash and sourcing the prelude again.
+//!
+//! The runner talks to it over two pipes: requests on its stdin, replies
+//! on its fd 3. A phase's stderr comes back through a FIFO in the phase's
+//! scratch directory (the runner keeps the last lines for the error
+//! message, as for a child it started itself); its stdout is the runner's.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+
+use phaser_stdlib::{process_group::GroupGuard, ProcessGroups};
+
+use crate::attrs_sh::quote;
+use crate::child::{self, Finished, StderrCopy};
+
+const SERVER: &str = include_str!("server.sh");
+
+/// The environment variables a subshell of the server cannot start with
+/// the way a fresh bash does: bash reads them at start-up (options, a
+/// startup file, the compatibility level) or resets them (`IFS`, `PWD`,
+/// `SHLVL`, ... in [`super::vars::SHELL_OWNED`]). A phase whose environment
+/// has one, or a name that is not a shell variable's (which only a fresh
+/// process can carry on to its children), runs in a fresh bash instead.
+const READ_AT_START: &[&str] = &[
+    "BASHOPTS",
+    "BASH_COMPAT",
+    "BASH_ENV",
+    "BASH_LOADABLES_PATH",
+    "BASH_XTRACEFD",
+    "ENV",
+    "GLOBIGNORE",
+    "POSIXLY_CORRECT",
+    "SHELLOPTS",
+    "TMOUT",
+];
+
+/// Whether a phase with environment `env` can run in the server's
+/// subshell exactly as in a fresh bash.
+pub(super) fn can_serve<'a>(mut env: impl Iterator<Item = &'a String>) -> bool {
+    env.all(|name| {
+        super::vars::is_shell_name(name)
+            && !super::vars::SHELL_OWNED.contains(&name.as_str())
+            && !READ_AT_START.contains(&name.as_str())
+            && !name.starts_with("BASH_FUNC_")
+    })
+}
+
+/// The running server.
+#[derive(Debug)]
+pub(super) struct Server {
+    child: Child,
+    requests: ChildStdin,
+    replies: BufReader<File>,
+    /// Where the server's own complaints go (`server.log`).
+    dir: PathBuf,
+}
+
+impl Server {
+    /// Starts bash with `prelude` (stdenv's options and functions) in
+    /// `dir`, a directory of its own.
+    pub fn start(bash: &Path, dir: &Path, prelude: &str, driver: &str) -> std::io::Result<Server> {
+        std::fs::create_dir_all(dir)?;
+        let prelude_file = dir.join("prelude.sh");
+        phaser_stdlib::control_file::overwrite(&prelude_file, prelude.as_bytes())?;
+        let log_file = dir.join("server.log");
+        phaser_stdlib::control_file::overwrite(&log_file, b"")?;
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&log_file)?;
+        let script = format!(
+            "{}source {}\n__phaser_driver={}\n{SERVER}",
+            super::OPTIONS,
+            quote(&prelude_file.to_string_lossy()),
+            quote(driver),
+        );
+        let (replies, reply_end) = pipe()?;
+        // The runner's stdout, for the phases (fd 4 in the server).
+        let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
+        let (reply_fd, stdout_fd) = (reply_end.as_raw_fd(), stdout.as_raw_fd());
+        let mut command = Command::new(bash);
+        command
+            .env_clear()
+            .args(["--noprofile", "--norc", "-c", &script, "phaser-bash"])
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .process_group(0);
+        // SAFETY: dup2 and prctl are async-signal-safe; nothing else runs
+        // between fork and exec. dup2 clears close-on-exec on the copies.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::dup2(reply_fd, 3) < 0 || libc::dup2(stdout_fd, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn()?;
+        drop((reply_end, stdout));
+        let requests = child.stdin.take().expect("stdin is piped");
+        Ok(Server {
+            child,
+            requests,
+            replies: BufReader::new(File::from(replies)),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Whether the server's process is still there.
+    pub fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Runs the phase whose files are in `scratch` (`env.sh`, and what the
+    /// driver reads) in a subshell, in a process group kept in `groups`.
+    /// `Err(None)` means the request did not reach a running server (start
+    /// a new one and ask again); `Err(Some(message))` that the server died
+    /// with the phase under way.
+    pub fn run(
+        &mut self,
+        scratch: &Path,
+        label: &str,
+        groups: &ProcessGroups,
+    ) -> Result<Finished, Option<String>> {
+        let fifo = scratch.join("stderr");
+        let (stderr, keeper) = open_fifo(&fifo).map_err(|e| {
+            Some(format!(
+                "making the FIFO {} for the phase's stderr: {e}",
+                fifo.display()
+            ))
+        })?;
+        let copy = StderrCopy::start(stderr);
+
+        let mut request = Vec::with_capacity(scratch.as_os_str().len() + label.len() + 2);
+        request.extend_from_slice(scratch.as_os_str().as_bytes());
+        request.push(0);
+        request.extend_from_slice(label.as_bytes());
+        request.push(0);
+        if self.requests.write_all(&request).is_err() {
+            return Err(None);
+        }
+        let Some(pid) = self.reply("started ") else {
+            return Err(None);
+        };
+        let Ok(pgid) = pid.parse::<i32>() else {
+            return Err(Some(format!("the bash server said `started {pid}`")));
+        };
+        let group: GroupGuard = groups.adopt(pgid);
+        let status = self.reply("done ");
+        child::stop_what_is_left(group, label);
+        drop(keeper);
+        let (held, stderr_tail) = copy.finish();
+        child::say_what_holds_the_pipes(label, false, held);
+        let Some(status) = status.and_then(|s| s.parse::<i32>().ok()) else {
+            return Err(Some(format!(
+                "the long-lived bash running the phase died{}",
+                self.last_words()
+            )));
+        };
+        Ok(Finished {
+            status: exit_status(status, scratch),
+            stdout: Vec::new(),
+            stderr_tail,
+        })
+    }
+
+    /// The rest of the server's next reply line, which must start with `word`.
+    fn reply(&mut self, word: &str) -> Option<String> {
+        let mut line = String::new();
+        match self.replies.read_line(&mut line) {
+            Ok(n) if n > 0 => line.trim_end().strip_prefix(word).map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// What the server last wrote to its log (but job notices, `[1]+
+    /// Done ...`), for an error message.
+    fn last_words(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        match text
+            .lines()
+            .rfind(|line| !line.starts_with('[') && !line.trim().is_empty())
+        {
+            Some(line) => format!(": {line}"),
+            None => String::new(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Its stdin closing ends the loop; the group's SIGKILL makes sure.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+/// The status `bash`'s `wait` reported as a process status: above 128 it
+/// is a signal when the driver recorded neither a failing command nor its
+/// changes (a subshell killed before it could), an exit code otherwise.
+fn exit_status(status: i32, scratch: &Path) -> ExitStatus {
+    let signal = status - 128;
+    let killed = (1..=64).contains(&signal)
+        && !scratch.join("errors").exists()
+        && !scratch.join("dump").exists();
+    if killed {
+        ExitStatus::from_raw(signal)
+    } else {
+        ExitStatus::from_raw((status & 0xff) << 8)
+    }
+}
+
+/// A pipe whose ends are closed on exec: (read end, write end).
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills both descriptors, which we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// A fresh FIFO at `path`, opened for reading, and a writing end the
+/// runner keeps until the phase is over, so the reader sees the end of the
+/// stream only once the phase and whatever it started have closed theirs.
+fn open_fifo(path: &Path) -> std::io::Result<(File, File)> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // Opening the reading end blocks until a writer comes, unless
+    // non-blocking; the keeper is that writer.
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW)
+        .open(path)?;
+    let keeper = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+        .open(path)?;
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(reader.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
+    }
+    Ok((reader, keeper))
+}

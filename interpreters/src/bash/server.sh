@@ -1,0 +1,45 @@
+# phaser's long-lived bash, one per build: the prelude is sourced once, and
+# each bash phase runs in a subshell forked from this shell. A subshell
+# starts from the state a fresh `bash -c` would have and cannot change this
+# shell, so a phase still sees only what its input gives it and hands on
+# only its answer.
+#
+# Requests come on stdin: the phase's scratch directory and its label, each
+# ended by a NUL. Replies go to fd 3: `started PID` once the phase's
+# subshell runs, in a process group of its own (`set -m`), then `done
+# STATUS` when it ended. fd 4 is the stdout phases write to; this shell's
+# own stdout goes nowhere, its stderr (job notices, its own errors) to
+# server.log.
+set +e
+set -m
+
+# The first steps of a phase's subshell: its own file descriptors, and the
+# name, clock and depth a fresh bash has. (What stays different: `$$` is
+# this shell's pid for every phase, as in stdenv's one shell, and the
+# subshell does not ignore SIGQUIT itself as a fresh bash does; the
+# commands it runs start with the same signal dispositions either way.)
+__phaser_enter() {
+    set +m
+    exec </dev/null >&4 2>"$1/stderr" 3>&- 4>&- || exit 126
+    BASH_ARGV0=phaser-$2
+    BASH_SUBSHELL=0
+    SECONDS=0
+}
+
+while IFS= read -r -d '' __phaser_dir && IFS= read -r -d '' __phaser_label; do
+    (
+        __phaser_enter "$__phaser_dir" "$__phaser_label"
+        source "$__phaser_dir/env.sh"
+        # Where a fresh bash started: in the phase's directory, with $PWD
+        # from getcwd and $OLDPWD exported but unset.
+        builtin cd -P -- "$PHASER_CWD" || exit 1
+        unset OLDPWD
+        export OLDPWD
+        set -e
+        eval "$__phaser_driver"
+    ) &
+    __phaser_pid=$!
+    printf 'started %s\n' "$__phaser_pid" >&3
+    wait "$__phaser_pid"
+    printf 'done %s\n' "$?" >&3
+done
