@@ -12,7 +12,7 @@ fn with_marker(mut phases: Value) -> Value {
 fn refused(plan: Value, expected: &[&str]) {
     let sandbox = Sandbox::new();
     let output = sandbox.run(&plan, &[]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
     let err = stderr(&output);
     for part in expected {
         assert!(err.contains(part), "expected {part:?} in: {err}");
@@ -84,7 +84,7 @@ fn invalid_json_names_line_and_column() {
     )
     .unwrap();
     let output = sandbox.run_command(&path).output().unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
     assert!(
         stderr(&output).contains("plan.json: 3:18: invalid JSON"),
         "{}",
@@ -126,7 +126,7 @@ fn output_names_that_are_not_identifiers_are_refused_and_nothing_outside_is_touc
     // of the first.
     for _ in 0..2 {
         let output = sandbox.run(&plan, &[]);
-        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
         let err = stderr(&output);
         assert!(
             err.contains("plan.json: outputs[1]: `../victim` is not an output name"),

@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod exit_code;
 mod init_cmd;
 mod interrupts;
 mod nix_builder;
@@ -29,7 +30,7 @@ whose builder is phaser), phaser builds the derivation from its .attrs.json.";
 /// Runs the build phases of a package through rhai, lua, bash or any
 /// program that speaks phaser's JSON protocol.
 #[derive(Parser)]
-#[command(name = "phaser", version, about, after_help = EXAMPLES)]
+#[command(name = "phaser", version, about, after_help = format!("{EXAMPLES}\n\n{}", exit_code::TABLE))]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -194,7 +195,15 @@ enum Command {
 
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and succeed; anything else is
+            // a usage error, with sysexits' code rather than clap's 2.
+            let _ = e.print();
+            return if e.use_stderr() { exit_code::USAGE } else { 0 };
+        }
+    };
     let Some(command) = cli.command else {
         return nix_builder::main();
     };
@@ -251,7 +260,7 @@ pub fn main() -> i32 {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("phaser man: {e}");
-                    1
+                    exit_code::INTERNAL
                 }
             }
         }
@@ -288,21 +297,20 @@ pub(crate) fn run_options(out_dir: PathBuf) -> RunOptions {
     options
 }
 
-/// Loads and resolves a plan, or prints why not and gives the exit status
-/// (2: the plan is wrong, nothing ran).
+/// Loads and resolves a plan, or prints why not and gives the exit status.
 fn load_plan(path: &std::path::Path) -> Result<(Plan, Vec<phaser::ResolvedPhase>), i32> {
     let plan = phaser::check::load(path).map_err(|e| report_plan_errors(&e))?;
     let phases = phaser::resolve_order(&plan).map_err(|e| report_plan_errors(&e.into()))?;
     Ok((plan, phases))
 }
 
-/// Prints every problem of a plan, one per line; the exit status 2 says
-/// the plan is wrong and nothing ran.
+/// Prints every problem of a plan, one per line; returns the exit status
+/// (invalid plan, or missing input).
 fn report_plan_errors(errors: &phaser::PlanErrors) -> i32 {
     for problem in errors.iter() {
         eprintln!("phaser: {problem}");
     }
-    2
+    exit_code::of_plan_errors(errors)
 }
 
 /// Runs a loaded plan, prints the closing table, and returns the exit status.
@@ -346,7 +354,6 @@ fn report_failure(failure: &phaser::RunFailure) -> i32 {
                 dir.display()
             );
         }
-        return interrupts::Interrupts::get().exit_status();
     }
     let failed = failure
         .phases
@@ -359,6 +366,5 @@ fn report_failure(failure: &phaser::RunFailure) -> i32 {
             "phaser: {dir} keeps the state of the last finished phase: fix the problem (in the plan, or by hand in {dir}) and continue with `--build-dir {dir} --from {phase}`: it runs `{phase}` again on the tree as it is. (After a crash or a kill, `--build-dir {dir} --resume` puts the tree back exactly where the last finished phase left it first.)"
         );
     }
-    // As stdenv's builder: the failing command's status.
-    failure.status()
+    exit_code::of_failure(failure, || interrupts::Interrupts::get().exit_status())
 }

@@ -14,6 +14,7 @@ mod build_dir;
 mod end;
 mod observer;
 mod phase;
+mod refusal;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use crate::state::{BuildState, STATE_VERSION};
 
 pub use observer::{Console, Observer};
 pub use phase::Interrupted;
+pub use refusal::Refusal;
 
 use boundary::Bookkeeping;
 use build_dir::BuildDir;
@@ -119,7 +121,8 @@ pub struct RunReport {
 pub struct RunFailure {
     /// The error: a [`phaser_interpreters::PhaseError`] for a failing
     /// phase, [`Interrupted`] for a cancelled run, [`crate::PlanErrors`]
-    /// for a plan [`crate::check()`] found wrong (nothing ran).
+    /// for a plan [`crate::check()`] found wrong (nothing ran), [`Refusal`]
+    /// for a run that did not start.
     pub error: anyhow::Error,
     /// The phases considered so far, the failed one last.
     pub phases: Vec<PhaseReport>,
