@@ -110,6 +110,12 @@ fn a_missing_plan_or_source_exits_66() {
         "{}",
         stderr(&output)
     );
+    let check = phaser()
+        .arg("check")
+        .arg(sandbox.path("plan.json"))
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(66), "{}", describe(&check));
     // A missing source next to a wrong type is an invalid plan.
     let output = sandbox.run(
         &json!({"pname": "p", "src": "p-1.tar.gz", "doCheck": []}),

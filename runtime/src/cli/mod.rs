@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod check_cmd;
 mod exit_code;
 mod init_cmd;
 mod interrupts;
@@ -76,6 +77,18 @@ enum Command {
         /// Last phase to run.
         #[arg(long)]
         to: Option<String>,
+    },
+    /// Check a plan without running it: everything `run` checks before the
+    /// first phase, every problem with its JSON path; exit 0 only when clean.
+    #[command(
+        after_help = "Examples:\n  phaser check hello.json\n  phaser check hello.json --json"
+    )]
+    Check {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Print `{"ok": BOOL, "problems": [{"file", "at", "message"}]}` on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the resolved phase order: interpreter and provenance of each phase.
     #[command(after_help = "Example:\n  phaser plan hello.json --json")]
@@ -225,6 +238,7 @@ pub fn main() -> i32 {
             };
             run(&plan, build_dir, out_dir, range)
         }
+        Command::Check { plan, json } => check_cmd::main(&plan, json),
         Command::Plan { plan, json, show } => plan_cmd::main(&plan, json, show.as_deref()),
         Command::Source {
             plan,
