@@ -27,6 +27,7 @@ mod merge_patch;
 mod nix_log;
 pub mod order;
 pub mod outputs;
+pub mod phase_log;
 pub mod plan;
 mod plan_digest;
 mod report;

@@ -1,16 +1,22 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod capture;
 mod check_cmd;
+mod events;
 mod exit_code;
 mod init_cmd;
 mod interrupts;
+mod log_cmd;
 mod nix_builder;
 mod plan_cmd;
 mod port_cmd;
+mod run_cmd;
+mod run_output;
 mod shell_cmd;
 mod source_cmd;
 mod split_cmd;
 mod std_cmd;
+mod terminal;
 
 use std::path::PathBuf;
 
@@ -77,6 +83,28 @@ enum Command {
         /// Last phase to run.
         #[arg(long)]
         to: Option<String>,
+        /// `json`: instead of the human output, one JSON event per line on
+        /// stderr (the schema: `phaser schema --events`).
+        #[arg(long, value_enum, default_value = "human")]
+        log_format: run_cmd::LogFormat,
+        /// Also write the events to FILE.
+        #[arg(long, value_name = "FILE")]
+        events: Option<PathBuf>,
+    },
+    /// Print a phase's output, kept in BUILD_DIR/.phaser/log/PHASE.log (by
+    /// default the phase that started last: the failed one).
+    #[command(
+        after_help = "Examples:\n  phaser log --build-dir /tmp/hello-build\n  phaser log --build-dir /tmp/hello-build configure --previous 1"
+    )]
+    Log {
+        /// The build directory (default: the current directory).
+        #[arg(long, default_value = ".")]
+        build_dir: PathBuf,
+        /// The phase.
+        phase: Option<String>,
+        /// An earlier run's log of the phase (1: the one before the last).
+        #[arg(long, default_value_t = 0)]
+        previous: usize,
     },
     /// Check a plan without running it: everything `run` checks before the
     /// first phase, every problem with its JSON path; exit 0 only when clean.
@@ -176,8 +204,12 @@ enum Command {
         #[arg(long, conflicts_with = "output")]
         check: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of plans.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of plans, or of `phaser run`'s events.
+    Schema {
+        /// The events' schema instead (`--log-format json`, `--events`).
+        #[arg(long)]
+        events: bool,
+    },
     /// Print a completion script for a shell (`source <(phaser completions bash)`).
     Completions {
         /// The shell.
@@ -229,6 +261,8 @@ pub fn main() -> i32 {
             resume,
             from,
             to,
+            log_format,
+            events,
         } => {
             let range = match (only, from, to) {
                 _ if resume => Range::Resume,
@@ -236,8 +270,20 @@ pub fn main() -> i32 {
                 (None, None, None) => Range::All,
                 (None, from, to) => Range::Span { from, to },
             };
-            run(&plan, build_dir, out_dir, range)
+            run_cmd::main(run_cmd::RunArgs {
+                plan,
+                build_dir,
+                out_dir,
+                range,
+                log_format,
+                events,
+            })
         }
+        Command::Log {
+            build_dir,
+            phase,
+            previous,
+        } => log_cmd::main(&build_dir, phase.as_deref(), previous),
         Command::Check { plan, json } => check_cmd::main(&plan, json),
         Command::Plan { plan, json, show } => plan_cmd::main(&plan, json, show.as_deref()),
         Command::Source {
@@ -278,8 +324,12 @@ pub fn main() -> i32 {
                 }
             }
         }
-        Command::Schema => {
+        Command::Schema { events: false } => {
             print!("{}", phaser::schema::PLAN_SCHEMA);
+            0
+        }
+        Command::Schema { events: true } => {
+            print!("{}", events::SCHEMA);
             0
         }
         Command::Std {
@@ -289,17 +339,6 @@ pub fn main() -> i32 {
             call,
         } => std_cmd::main(list, reference, json, call),
     }
-}
-
-fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, range: Range) -> i32 {
-    let plan = match load_plan(plan) {
-        Ok((plan, _)) => plan,
-        Err(status) => return status,
-    };
-    let mut options = run_options(out_dir);
-    options.build_dir = build_dir;
-    options.range = range;
-    run_plan(&plan, options)
 }
 
 /// Options for a run of this command: bash phases call this phaser for
@@ -331,7 +370,17 @@ fn report_plan_errors(errors: &phaser::PlanErrors) -> i32 {
 fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
     let runner = Runner::new(plan, options);
     let started = std::time::Instant::now();
-    match runner.run() {
+    let result = runner.run();
+    report_run(&runner, &result, started.elapsed())
+}
+
+/// Prints the closing table and what to do next; returns the exit status.
+fn report_run(
+    runner: &Runner<'_>,
+    result: &Result<phaser::RunReport, phaser::RunFailure>,
+    elapsed: std::time::Duration,
+) -> i32 {
+    match result {
         Ok(report) => {
             runner.print_table(&report.phases, report.bookkeeping, report.total);
             if let Some(status) = report.ignored_failure {
@@ -345,10 +394,10 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
         Err(failure) => {
             if failure.phases.is_empty() && failure.build_top.is_none() {
                 // Nothing started (a plan error): no table to show.
-                return report_failure(&failure);
+                return report_failure(failure);
             }
-            runner.print_table(&failure.phases, failure.bookkeeping, started.elapsed());
-            report_failure(&failure)
+            runner.print_table(&failure.phases, failure.bookkeeping, elapsed);
+            report_failure(failure)
         }
     }
 }
@@ -373,12 +422,19 @@ fn report_failure(failure: &phaser::RunFailure) -> i32 {
         .phases
         .last()
         .filter(|row| row.outcome == phaser::Outcome::Failed);
-    if let (Some(dir), Some(failed)) = (&failure.build_top, failed) {
-        let dir = dir.display();
+    if let (Some(top), Some(failed)) = (&failure.build_top, failed) {
+        let dir = top.display();
         let phase = &failed.name;
         eprintln!(
             "phaser: {dir} keeps the state of the last finished phase: fix the problem (in the plan, or by hand in {dir}) and continue with `--build-dir {dir} --from {phase}`: it runs `{phase}` again on the tree as it is. (After a crash or a kill, `--build-dir {dir} --resume` puts the tree back exactly where the last finished phase left it first.)"
         );
+        let log = phaser::phase_log::PhaseLogs::of_build(top).path(phase, 0);
+        if log.exists() {
+            eprintln!(
+                "phaser: the output of `{phase}` is in {} (`phaser log --build-dir {dir}` prints it)",
+                log.display()
+            );
+        }
     }
     exit_code::of_failure(failure, || interrupts::Interrupts::get().exit_status())
 }

@@ -289,6 +289,7 @@ impl<'p> Runner<'p> {
     ) -> anyhow::Result<(Build, usize, usize)> {
         let dir = BuildDir::open(self.options.build_dir.as_deref(), self.plan)?;
         progress.build_top = Some(dir.top().to_path_buf());
+        self.observer.build_opened(dir.top());
         // Whatever a killed earlier run left running must not write into
         // the tree while this run restores or uses it.
         phaser_stdlib::process_group::kill_recorded(&dir.groups_file());
