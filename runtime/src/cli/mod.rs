@@ -25,7 +25,9 @@ use phaser::{Plan, Range, RunOptions, Runner};
 
 const EXAMPLES: &str = "\
 Examples:
+  phaser init hello-2.10.tar.gz -o hello.json && phaser check hello.json
   phaser run runtime/examples/relay.json --out-dir result
+  phaser log --build-dir /tmp/b            # the failed phase's output
   phaser run hello.json --build-dir /tmp/b --from configure --to install
   phaser plan hello.json
   phaser std --list
