@@ -111,3 +111,30 @@ fn log_without_a_build_says_what_to_give() {
         describe(&output)
     );
 }
+
+/// `phaser run PLAN | head -1`: the reader goes away, the build goes on
+/// and its log keeps every line.
+#[test]
+fn a_reader_that_goes_away_does_not_stop_the_build() {
+    use std::io::BufRead as _;
+    let sandbox = Sandbox::new();
+    let plan = sandbox.write_plan(&json!({"phases": ["talk", "after"], "phaser": {"phases": {
+        "talk": {"bash": "for i in $(seq 20000); do echo line $i; done"},
+        "after": {"bash": "touch ../after-ran"}
+    }}}));
+    let mut child = sandbox
+        .run_command(&plan)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "line 1\n");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(sandbox.path("after-ran").exists());
+    assert_eq!(log(&sandbox, "talk.log").lines().count(), 20000);
+}

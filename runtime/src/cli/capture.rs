@@ -3,25 +3,20 @@
 //! Rhai's and Lua's `print` in phaser itself) passes through a copying
 //! thread per stream that sends it to the terminal, to the current
 //! phase's log file and, line by line, to the events. Each phase gets
-//! pipes of its own, and so does the time between phases: a phase's
-//! output can never land in another phase's log, however late a
-//! left-over child writes it, and the switch needs no marker in the
-//! stream.
+//! pipes of its own (and so does the time between phases, when there are
+//! events): a phase's output can never land in another phase's log,
+//! however late a left-over child writes it, and the switch needs no
+//! marker in the stream. At a switch, what the old pipes still hold is
+//! copied by the switching thread itself, so a phase costs no wait for
+//! another thread.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use super::events::Events;
 use super::terminal::{Stream, Terminal};
-
-/// How long a switch waits for the previous pipes to drain (a child left
-/// running by a phase may hold them open for much longer).
-const DRAIN: Duration = Duration::from_secs(2);
 
 /// The longest line an event carries; a longer one is split.
 const MAX_LINE: usize = 64 * 1024;
@@ -36,8 +31,7 @@ pub struct Sinks {
 /// The pipes on descriptors 1 and 2 for one phase (or the time between
 /// phases), and the threads copying them.
 pub struct Capture {
-    drained: Receiver<()>,
-    threads: Vec<JoinHandle<()>>,
+    pipes: Vec<Arc<Pipe>>,
 }
 
 impl Capture {
@@ -52,8 +46,8 @@ impl Capture {
     }
 
     /// Switches to a new capture: the new pipes take descriptors 1 and 2
-    /// first, then this one drains, and only then do the new pipes' threads
-    /// start writing to the terminal.
+    /// first, then this one settles, and only then do the new pipes'
+    /// threads start writing to the terminal.
     pub fn switch(
         self,
         phase: Option<&str>,
@@ -61,32 +55,92 @@ impl Capture {
         sinks: &Sinks,
     ) -> std::io::Result<Capture> {
         let pipes = Pipes::install()?;
-        self.wait();
+        self.settle();
         Ok(pipes.copy(phase, log, sinks))
     }
 
-    /// Gives descriptors 1 and 2 back to the terminal and waits (a while)
-    /// until everything written so far has been copied.
+    /// Gives descriptors 1 and 2 back to the terminal; returns once
+    /// everything written so far has been copied.
     pub fn stop(self, terminal: &Terminal) {
         flush_std_streams();
         for stream in [Stream::Stdout, Stream::Stderr] {
             // SAFETY: dup2 of a descriptor the terminal owns onto ours.
             unsafe { libc::dup2(terminal.original(stream), stream.fd()) };
         }
-        self.wait();
+        self.settle();
     }
 
-    fn wait(self) {
-        let deadline = Instant::now() + DRAIN;
-        for _ in 0..self.threads.len() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if self.drained.recv_timeout(left).is_err() {
-                // A left-over child holds the pipe: its thread keeps copying.
-                return;
+    /// Copies, on this thread, what is still in the pipes: waking their
+    /// threads would cost milliseconds on a busy machine. The threads end
+    /// by themselves when the last writer is gone (a child a phase left
+    /// running may write more; its thread copies that).
+    fn settle(self) {
+        let mut buffer = [0u8; 16 * 1024];
+        for pipe in &self.pipes {
+            let mut partial = pipe.partial.lock().unwrap_or_else(|e| e.into_inner());
+            pipe.copy_available(&mut partial, &mut buffer);
+        }
+    }
+}
+
+/// One pipe's read end (non-blocking) and how to copy it; shared by its
+/// thread and the capture, which take turns through `partial`.
+struct Pipe {
+    read: OwnedFd,
+    copier: Copier,
+    /// A line not ended yet (for the events); held while copying, so what
+    /// was read is delivered before another reader reads more.
+    partial: Mutex<Vec<u8>>,
+}
+
+impl Pipe {
+    /// Copies what the pipe holds now; false once it has ended (every
+    /// writer gone) or failed.
+    fn copy_available(&self, partial: &mut Vec<u8>, buffer: &mut [u8]) -> bool {
+        loop {
+            // SAFETY: read into a buffer we own.
+            let n = unsafe {
+                libc::read(
+                    self.read.as_raw_fd(),
+                    buffer.as_mut_ptr().cast(),
+                    buffer.len(),
+                )
+            };
+            match n {
+                0 => {
+                    self.copier.end(partial);
+                    return false;
+                }
+                n if n > 0 => self.copier.deliver(&buffer[..n as usize], partial),
+                _ => match std::io::Error::last_os_error().kind() {
+                    std::io::ErrorKind::WouldBlock => return true,
+                    std::io::ErrorKind::Interrupted => {}
+                    _ => return false,
+                },
             }
         }
-        for thread in self.threads {
-            let _ = thread.join();
+    }
+
+    /// The thread's loop: wait for data (without the turn), copy it.
+    fn run(&self) {
+        ignore_sigpipe_in_this_thread();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let mut ready = libc::pollfd {
+                fd: self.read.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: poll on one pollfd we own.
+            if unsafe { libc::poll(&mut ready, 1, -1) } < 0
+                && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+            {
+                return;
+            }
+            let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+            if !self.copy_available(&mut partial, &mut buffer) {
+                return;
+            }
         }
     }
 }
@@ -117,26 +171,27 @@ impl Pipes {
     /// A thread per pipe, copying it.
     fn copy(self, phase: Option<&str>, log: Option<File>, sinks: &Sinks) -> Capture {
         let log = Arc::new(Mutex::new(log));
-        let (done, drained) = channel();
-        let mut threads = Vec::new();
+        let mut pipes = Vec::new();
         for (read, stream) in [(self.stdout, Stream::Stdout), (self.stderr, Stream::Stderr)] {
-            let copier = Copier {
-                phase: phase.map(str::to_string),
-                stream,
-                log: log.clone(),
-                sinks: sinks.clone(),
-            };
-            let done = done.clone();
-            threads.push(std::thread::spawn(move || {
-                copier.copy(File::from(read));
-                let _ = done.send(());
-            }));
+            let pipe = Arc::new(Pipe {
+                read,
+                copier: Copier {
+                    phase: phase.map(str::to_string),
+                    stream,
+                    log: log.clone(),
+                    sinks: sinks.clone(),
+                },
+                partial: Mutex::new(Vec::new()),
+            });
+            let shared = pipe.clone();
+            std::thread::spawn(move || shared.run());
+            pipes.push(pipe);
         }
-        Capture { drained, threads }
+        Capture { pipes }
     }
 }
 
-/// Copies one pipe until every writer has closed it.
+/// Where one pipe's output goes.
 struct Copier {
     phase: Option<String>,
     stream: Stream,
@@ -145,48 +200,58 @@ struct Copier {
 }
 
 impl Copier {
-    fn copy(&self, mut pipe: File) {
-        let mut buffer = vec![0u8; 64 * 1024];
-        let mut partial = Vec::new();
-        loop {
-            let n = match pipe.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            };
-            let chunk = &buffer[..n];
-            if let Some(log) = self.log.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                let _ = log.write_all(chunk);
+    /// One chunk to the log, the terminal and (line by line) the events;
+    /// `partial` holds a line not yet ended.
+    fn deliver(&self, chunk: &[u8], partial: &mut Vec<u8>) {
+        if let Some(log) = self.log.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            let _ = log.write_all(chunk);
+        }
+        self.sinks.terminal.write(self.stream, chunk);
+        if let Some(events) = &self.sinks.events {
+            partial.extend_from_slice(chunk);
+            let mut start = 0;
+            while let Some(end) = memchr::memchr(b'\n', &partial[start..]) {
+                events.output(
+                    self.phase.as_deref(),
+                    self.stream,
+                    &partial[start..start + end],
+                );
+                start += end + 1;
             }
-            self.sinks.terminal.write(self.stream, chunk);
-            if let Some(events) = &self.sinks.events {
-                partial.extend_from_slice(chunk);
-                let mut start = 0;
-                while let Some(end) = memchr::memchr(b'\n', &partial[start..]) {
-                    events.output(
-                        self.phase.as_deref(),
-                        self.stream,
-                        &partial[start..start + end],
-                    );
-                    start += end + 1;
-                }
-                partial.drain(..start);
-                if partial.len() > MAX_LINE {
-                    // A progress bar redrawn with `\r` never ends its line.
-                    events.output(self.phase.as_deref(), self.stream, &partial);
-                    partial.clear();
-                }
+            partial.drain(..start);
+            if partial.len() > MAX_LINE {
+                // A progress bar redrawn with `\r` never ends its line.
+                events.output(self.phase.as_deref(), self.stream, partial);
+                partial.clear();
             }
         }
+    }
+
+    /// The pipe ended: a last line without its newline is still a line.
+    fn end(&self, partial: &mut Vec<u8>) {
         if let (Some(events), false) = (&self.sinks.events, partial.is_empty()) {
-            events.output(self.phase.as_deref(), self.stream, &partial);
+            events.output(self.phase.as_deref(), self.stream, partial);
+            partial.clear();
         }
     }
 }
 
+/// A reader of phaser's output that went away (`phaser run | head`) must
+/// not kill the build: the write to it fails with EPIPE instead, and the
+/// output still goes to the log. (SIGPIPE for a failed write goes to the
+/// writing thread; the build's children get the default disposition.)
+fn ignore_sigpipe_in_this_thread() {
+    // SAFETY: changes this thread's signal mask only.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// A pipe whose both ends are closed on exec (the write end a child
-/// inherits is the dup2 copy on 1 or 2).
+/// inherits is the dup2 copy on 1 or 2), its read end non-blocking.
 fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 fills two descriptors we then own.
@@ -194,7 +259,15 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: both are fresh descriptors nothing else owns.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // Only the read end is non-blocking (the flag belongs to each end's
+    // open file description): the build's writes block as they would on
+    // a terminal.
+    // SAFETY: fcntl on a descriptor we own.
+    if unsafe { libc::fcntl(read.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((read, write))
 }
 
 /// What Rust's and C's stdio buffers hold goes out on the descriptor it

@@ -76,16 +76,18 @@ pub fn main(args: RunArgs) -> i32 {
             }),
         );
     }
-    let output = match RunOutput::begin(human, events.clone()) {
-        Ok(output) => output,
-        Err(e) => {
-            eprintln!("phaser: cannot capture the build's output: {e}");
-            return end(exit_code::INTERNAL, None, json!({}), Some(e.to_string()));
-        }
-    };
     let mut options = super::run_options(args.out_dir);
     options.build_dir = args.build_dir;
     options.range = args.range;
+    let output = match RunOutput::begin(human, events.clone()) {
+        Ok(output) => output,
+        Err(e) => {
+            // A closed stdout, say: the build runs as before captures existed.
+            eprintln!("phaser: warning: cannot capture the build's output ({e}); no logs are kept");
+            let status = super::run_plan(&plan, options);
+            return end(status, None, json!({}), None);
+        }
+    };
     let runner = Runner::new(&plan, options).with_observer(output.observer());
     let result = runner.run();
     let status = match &result {

@@ -19,6 +19,11 @@ use super::terminal::{Status, Terminal};
 pub struct RunOutput {
     /// The headers and notes (none with `--log-format json`).
     console: Option<Console>,
+    /// Whether the time between phases is captured too: only for the
+    /// events (the runner's own lines there become `output` events);
+    /// otherwise descriptors 1 and 2 are the terminal's between phases,
+    /// which halves the cost of a phase.
+    between_phases: bool,
     sinks: Sinks,
     state: Mutex<State>,
 }
@@ -44,12 +49,17 @@ impl RunOutput {
         };
         // The console decides on colors before stderr becomes a pipe.
         let console = human.then(Console::new);
-        let capture = Capture::start(None, None, &sinks)?;
+        let between_phases = sinks.events.is_some();
+        let capture = match between_phases {
+            true => Some(Capture::start(None, None, &sinks)?),
+            false => None,
+        };
         Ok(Arc::new(RunOutput {
             console,
+            between_phases,
             sinks,
             state: Mutex::new(State {
-                capture: Some(capture),
+                capture,
                 ..State::default()
             }),
         }))
@@ -99,11 +109,19 @@ impl RunOutput {
         };
         let (file, path) = log.unzip();
         state.log = path;
-        if let Some(capture) = state.capture.take() {
-            match capture.switch(phase, file, &self.sinks) {
-                Ok(capture) => state.capture = Some(capture),
-                Err(e) => self.note_now(&format!("cannot capture the output: {e}")),
+        let wanted = phase.is_some() || self.between_phases;
+        let next = match (state.capture.take(), wanted) {
+            (Some(capture), true) => capture.switch(phase, file, &self.sinks).map(Some),
+            (Some(capture), false) => {
+                capture.stop(&self.sinks.terminal);
+                Ok(None)
             }
+            (None, true) => Capture::start(phase, file, &self.sinks).map(Some),
+            (None, false) => Ok(None),
+        };
+        match next {
+            Ok(capture) => state.capture = capture,
+            Err(e) => self.note_now(&format!("cannot capture the output: {e}")),
         }
     }
 

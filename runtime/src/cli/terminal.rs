@@ -109,10 +109,14 @@ impl Terminal {
         self.draw(&mut state);
     }
 
-    /// Shows `status` (or nothing) from now on.
+    /// Shows `status` (or nothing) from now on. A phase's status is set
+    /// right after its header line, so the cursor is at a line start.
     pub fn set_status(&self, status: Option<Status>) {
         let mut state = self.lock();
         self.clear(&mut state);
+        if status.is_some() {
+            state.at_line_start = true;
+        }
         state.status = status;
         self.draw(&mut state);
     }
