@@ -133,8 +133,13 @@ impl Interpreter for LuaInterpreter {
     ) -> Result<Answer, PhaseError> {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Lua, message);
         let current = CurrentContext::default();
+        let shown = chunk_name(&script.name);
         let lua_fail = |err: mlua::Error| {
-            let (message, location) = split_location(&script.name, &root_message(&err));
+            let (message, location) = split_location(&shown, &root_message(&err));
+            let location = location.map(|l| Location {
+                file: script.name.clone(),
+                ..l
+            });
             fail(message)
                 .at(location)
                 .with_status(current.failed_command_status())
@@ -157,7 +162,7 @@ impl Interpreter for LuaInterpreter {
         let _context = current.enter(input, invocation);
         let result: LuaValue = lua
             .load(text)
-            .set_name(format!("={}", script.name))
+            .set_name(format!("={shown}"))
             .call(input_value)
             .map_err(lua_fail)?;
         if result.is_nil() {
@@ -284,6 +289,21 @@ fn root_message(err: &mlua::Error) -> String {
         mlua::Error::SyntaxError { message, .. } => format!("syntax error: {message}"),
         other => other.to_string(),
     }
+}
+
+/// The name Lua shows for a chunk: the script's, or its end after `...`
+/// when Lua would cut it (messages keep 59 characters of a chunk name,
+/// LUA_IDSIZE); errors name the whole file again.
+fn chunk_name(name: &str) -> String {
+    const LIMIT: usize = 55;
+    if name.len() <= LIMIT {
+        return name.to_string();
+    }
+    let mut start = name.len() - (LIMIT - 3);
+    while !name.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("...{}", &name[start..])
 }
 
 /// Splits `name:line: message` (Lua's own format) into a location and the message.

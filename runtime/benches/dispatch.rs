@@ -23,7 +23,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use phaser::interpreters::{
     Interpreters, Invocation, Language, Paths, PhaseInfo, PhaseInput, Script, ScriptSource,
@@ -32,66 +31,8 @@ use phaser::interpreters::{
 use phaser::{BuildState, STATE_VERSION};
 use serde_json::{json, Map, Value};
 
-/// Median and 90th percentile of a set of wall times, and the CPU time
-/// (user + system, this process and its children) per run, on average.
-struct Stats {
-    median: Duration,
-    p90: Duration,
-    cpu: Duration,
-    runs: usize,
-}
-
-impl Stats {
-    fn of(mut samples: Vec<Duration>, cpu: Duration) -> Stats {
-        assert!(!samples.is_empty(), "no samples");
-        samples.sort();
-        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-        Stats {
-            median: at(0.5),
-            p90: at(0.9),
-            cpu: cpu / samples.len() as u32,
-            runs: samples.len(),
-        }
-    }
-}
-
-/// CPU time used so far by this process and its waited-for children. On a
-/// busy machine wall times wander; this tells work from waiting.
-fn cpu_time() -> Duration {
-    let used = |who| {
-        // SAFETY: getrusage fills the struct it is given.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        unsafe { libc::getrusage(who, &mut usage) };
-        let tv = |t: libc::timeval| {
-            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-        };
-        tv(usage.ru_utime) + tv(usage.ru_stime)
-    };
-    used(libc::RUSAGE_SELF) + used(libc::RUSAGE_CHILDREN)
-}
-
-/// Runs `f` `warmup` times untimed, then `runs` times timed one by one
-/// (once, untimed, in a smoke test).
-fn measure(warmup: usize, runs: usize, mut f: impl FnMut()) -> Stats {
-    let (warmup, runs) = if smoke_test() { (0, 1) } else { (warmup, runs) };
-    for _ in 0..warmup {
-        f();
-    }
-    let cpu_before = cpu_time();
-    let samples = (0..runs)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed()
-        })
-        .collect();
-    Stats::of(samples, cpu_time() - cpu_before)
-}
-
-/// Run as a test (`cargo test --benches`) rather than by `cargo bench`.
-fn smoke_test() -> bool {
-    !std::env::args().any(|arg| arg == "--bench")
-}
+mod measure;
+use measure::{measure, ms, phaser_exe, smoke_test, Stats};
 
 /// One row of the table.
 struct Row {
@@ -99,10 +40,6 @@ struct Row {
     stats: Stats,
     /// The target in ms, if there is one.
     target: Option<f64>,
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// ~10 KB of state, as a real build's merged answers might hold: 100 keys,
@@ -160,33 +97,6 @@ fn phase_input(dir: &Path) -> PhaseInput {
             cwd: dir.to_path_buf(),
         },
     }
-}
-
-/// The `phaser` release binary beside this bench (`target/release/deps/dispatch-*`
-/// is this executable). Cargo builds it before running a bench; should it
-/// be missing all the same, it is built here.
-fn phaser_exe() -> PathBuf {
-    let me = std::env::current_exe().expect("the bench knows its own path");
-    let release = me
-        .parent()
-        .and_then(Path::parent)
-        .expect("the bench lives in target/<profile>/deps");
-    let exe = release.join("phaser");
-    if !exe.is_file() {
-        if let Some(built) = option_env!("CARGO_BIN_EXE_phaser").map(PathBuf::from) {
-            if built.is_file() {
-                return built;
-            }
-        }
-        eprintln!("building {} ...", exe.display());
-        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--release", "-p", "phaser", "--bin", "phaser"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("running cargo build");
-        assert!(status.success(), "cargo build --release failed");
-    }
-    exe
 }
 
 fn dispatch_rows(phaser: &Path, rows: &mut Vec<Row>) -> usize {

@@ -110,6 +110,8 @@ fn body_path(phase: &ResolvedPhase) -> String {
     match &phase.provenance {
         Provenance::Plan(at) | Provenance::TopLevelAttr(at) => at.clone(),
         Provenance::BuildCommand => String::from("buildCommand"),
+        Provenance::Module(name) => format!("(module {name})"),
+        Provenance::SetupHook(setting) => format!("(a setup hook's {setting})"),
         Provenance::Default | Provenance::NoBody => {
             format!("(phaser's standard `{}` phase)", phase.name)
         }

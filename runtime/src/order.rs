@@ -38,6 +38,11 @@ pub enum Provenance {
     BuildCommand,
     /// A standard phase with no body yet: it does nothing.
     NoBody,
+    /// A phaser module of a dependency (its name).
+    Module(String),
+    /// A standard phase whose body a dependency's setup hook set
+    /// (`configurePhase=cmakeConfigurePhase`), known when the phase starts.
+    SetupHook(String),
 }
 
 impl fmt::Display for Provenance {
@@ -47,6 +52,8 @@ impl fmt::Display for Provenance {
             Provenance::Plan(at) | Provenance::TopLevelAttr(at) => f.write_str(at),
             Provenance::BuildCommand => f.write_str("buildCommand"),
             Provenance::NoBody => f.write_str("default (no body: does nothing)"),
+            Provenance::Module(name) => write!(f, "module {name}"),
+            Provenance::SetupHook(setting) => write!(f, "set by a setup hook: {setting}"),
         }
     }
 }
@@ -302,7 +309,8 @@ fn insert(order: &mut Vec<Slot>, insertion: &Insertion<'_>) {
         Placement::Before(_) => at,
         Placement::After(_) => at + 1,
     };
-    order.insert(at, Slot::new(name.clone(), insertion.spec.at.clone()));
+    let placed_by = origin(&insertion.spec.at, insertion.spec.module.as_ref());
+    order.insert(at, Slot::new(name.clone(), placed_by));
 }
 
 /// Why none of `pending` can be placed: an anchor that is no phase, or,
@@ -359,9 +367,19 @@ fn resolve_phase(plan: &Plan, slot: Slot) -> Result<ResolvedPhase, PlanError> {
     })
 }
 
+/// Where a phase or hook came from, for `phaser plan`: the plan's JSON
+/// path, or the module that added it.
+fn origin(at: &str, module: Option<&String>) -> String {
+    match module {
+        Some(module) => format!("module {module}"),
+        None => at.to_string(),
+    }
+}
+
 /// A phase's body, first found of: `buildCommand`, `phaser.phases` (the
-/// last entry with a body), a top-level `<name>Phase` string, the standard
-/// body; a standard phase may have none, any other phase must.
+/// last entry with a body), a top-level `<name>Phase` string, a module's
+/// body, the standard body; a standard phase may have none, any other
+/// phase must.
 fn body_of(plan: &Plan, slot: &Slot) -> Result<(Option<Body>, Provenance), PlanError> {
     let file = plan.file.as_str();
     let name = slot.name.as_str();
@@ -375,12 +393,13 @@ fn body_of(plan: &Plan, slot: &Slot) -> Result<(Option<Body>, Provenance), PlanE
         let script = Script::inline(Language::Bash, text, format!("{file}#buildCommand"));
         return Ok((Some(Body::Script(script)), Provenance::BuildCommand));
     }
-    if let Some(spec) = plan
-        .phases
-        .iter()
-        .rev()
-        .find(|s| s.name == name && s.body.is_some())
-    {
+    let spec_of = |from_module: bool| {
+        plan.phases
+            .iter()
+            .rev()
+            .find(|s| s.name == name && s.body.is_some() && s.module.is_some() == from_module)
+    };
+    if let Some(spec) = spec_of(false) {
         return Ok((spec.body.clone(), Provenance::Plan(spec.at.clone())));
     }
     if let Some(text) = plan.attrs.get(&top_level).and_then(Value::as_str) {
@@ -389,6 +408,10 @@ fn body_of(plan: &Plan, slot: &Slot) -> Result<(Option<Body>, Provenance), PlanE
             Some(Body::Script(script)),
             Provenance::TopLevelAttr(top_level),
         ));
+    }
+    if let Some(spec) = spec_of(true) {
+        let module = spec.module.clone().unwrap_or_default();
+        return Ok((spec.body.clone(), Provenance::Module(module)));
     }
     if let Some(script) = default_phases::body(name) {
         return Ok((Some(Body::Script(script)), Provenance::Default));
@@ -430,7 +453,7 @@ fn hooks(plan: &Plan, name: &str, kind: &str, body: Option<&Body>) -> Vec<Hook> 
         list.push(Hook {
             name: hook.clone(),
             body: spec.body.clone(),
-            from: spec.at.clone(),
+            from: origin(&spec.at, spec.module.as_ref()),
         });
     }
     list
@@ -438,7 +461,9 @@ fn hooks(plan: &Plan, name: &str, kind: &str, body: Option<&Body>) -> Vec<Hook> 
 
 /// Every `phaser.hooks` entry must belong to a phase of the order.
 fn check_hook_targets(plan: &Plan, phases: &[ResolvedPhase]) -> Result<(), PlanError> {
-    for spec in &plan.hooks {
+    // A module's hook for a phase this plan does not run stays unused, as
+    // a setup hook's hook-list entry does.
+    for spec in plan.hooks.iter().filter(|h| h.module.is_none()) {
         let phase = hook_phase(&spec.name).unwrap_or_default();
         if !phases.iter().any(|p| p.name == phase) {
             let names: Vec<&str> = phases.iter().map(|p| p.name.as_str()).collect();

@@ -28,7 +28,8 @@ fn own_entries(attrs: &Map<String, Value>, name: &str) -> Vec<String> {
     }
 }
 
-fn quote(text: &str) -> String {
+/// `text` as one single-quoted bash word.
+pub(crate) fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
@@ -106,12 +107,40 @@ pub fn end_of_build(attrs: &Map<String, Value>, name: &str, status: i32) -> Opti
 }
 
 /// Whether a bash body runs the hook point `name` itself (`runHook
-/// preInstall` in a replaced installPhase), so the runner must not.
-pub fn body_runs(body: &Script, name: &str) -> bool {
-    body.language == Language::Bash
-        && body
-            .text()
-            .is_ok_and(|t| t.contains(&format!("runHook {name}")))
+/// preInstall` in a replaced installPhase, or in a function it calls that
+/// an earlier bash step defined, such as a setup hook's
+/// `cmakeConfigurePhase`), so the runner must not.
+pub fn body_runs(body: &Script, state: &Map<String, Value>, name: &str) -> bool {
+    let call = format!("runHook {name}");
+    let Ok(text) = body.text() else {
+        return false;
+    };
+    if body.language != Language::Bash {
+        return false;
+    }
+    if text.contains(&call) {
+        return true;
+    }
+    let functions = state.get("bashFunctions").and_then(Value::as_object);
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter_map(|word| functions?.get(word)?.as_str())
+        .any(|definition| definition.contains(&call))
+}
+
+/// The body a dependency's setup hook gave a standard phase by setting
+/// `<name>Phase` (nixpkgs' cmake hook sets `configurePhase=
+/// cmakeConfigurePhase`): the variable evaluated, as `runPhase` does.
+pub fn phase_set_by_hook(attrs: &Map<String, Value>, name: &str) -> Option<Script> {
+    let variable = format!("{name}Phase");
+    let text = attrs
+        .get(&variable)?
+        .as_str()
+        .filter(|t| !t.trim().is_empty())?;
+    Some(Script::inline(
+        Language::Bash,
+        text,
+        format!("setup hook's {variable}"),
+    ))
 }
 
 #[cfg(test)]

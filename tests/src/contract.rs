@@ -127,9 +127,18 @@ fn run_oracle(oracle: &Path, plan: &Path, outputs: &Path) -> (i32, String) {
 fn run_phaser(plan: &Path, dir: &Path, outputs: &Path) -> (i32, String) {
     let build = dir.join("build");
     let raw = dir.join("raw");
+    // The oracle's stdenv runs the host's gcc as it is, with no cc-wrapper,
+    // so phaser runs without its compiler wrapper too (its flags would be
+    // in the debug info's DW_AT_producer).
+    let mut unwrapped: Value =
+        serde_json::from_slice(&std::fs::read(plan).expect("reading plan.json"))
+            .expect("plan.json is JSON");
+    unwrapped["phaser"]["compilerWrapper"] = Value::Bool(false);
+    let run_plan = plan.with_file_name("plan.unwrapped.json");
+    std::fs::write(&run_plan, unwrapped.to_string()).expect("writing the plan phaser runs");
     let out = Command::new(crate::phaser_bin())
         .arg("run")
-        .arg(plan)
+        .arg(&run_plan)
         .arg("--build-dir")
         .arg(&build)
         .arg("--out-dir")

@@ -18,6 +18,9 @@ pub mod contract;
 // The harness of the standard-library binding tests.
 pub mod bindings;
 
+// A Nix remote builder over ssh on loopback, with a store of its own.
+pub mod remote;
+
 /// The phases a plain build runs (installCheck and dist are gated off by
 /// default), in order.
 pub const RUNNING_PHASES: [&str; 7] = [

@@ -27,6 +27,7 @@ const PRELUDE_PARTS: &[&str] = &[
     include_str!("prelude/outputs.sh"),
     include_str!("prelude/fixup.sh"),
     include_str!("prelude/unpack.sh"),
+    include_str!("prelude/deps.sh"),
 ];
 
 /// stdenv's helper functions, defined on top of `phaser std`, followed by

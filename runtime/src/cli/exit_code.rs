@@ -14,8 +14,8 @@ pub const FAILED: i32 = 1;
 pub const USAGE: i32 = 64;
 /// The plan is wrong: nothing ran.
 pub const INVALID_PLAN: i32 = 65;
-/// A file the command needs does not exist: the plan, a `src`, the
-/// build directory's state for `--from`/`--resume`.
+/// A file the command needs does not exist: the plan, a `src`, a build
+/// input, the build directory's state for `--from`/`--resume`.
 pub const MISSING_INPUT: i32 = 66;
 /// phaser itself failed: an I/O error in its own bookkeeping, a bug.
 pub const INTERNAL: i32 = 70;
@@ -32,7 +32,8 @@ Exit status:
          (1 when it failed without one: a Rhai or Lua error, a bad answer)
   64     usage: a wrong option or argument, a phase the plan does not have
   65     invalid plan: nothing ran (`phaser check PLAN` lists every problem)
-  66     missing input: the plan file, a src, the state --from/--resume needs
+  66     missing input: the plan file, a src or build input, the state
+         --from/--resume needs
   70     internal error: phaser's own bookkeeping failed (I/O error, bug)
   75     another phaser run is using the build directory
   128+N  phaser stopped on signal N (130: SIGINT, 143: SIGTERM)";

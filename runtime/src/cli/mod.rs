@@ -206,9 +206,13 @@ enum Command {
         #[arg(long, conflicts_with = "output")]
         check: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of plans, or of `phaser run`'s events.
+    /// Print the JSON Schema (draft 2020-12) of plans (or of phaser
+    /// modules, or of `phaser run`'s events).
     Schema {
-        /// The events' schema instead (`--log-format json`, `--events`).
+        /// The schema of phaser modules (nix-support/phaser-module.json) instead.
+        #[arg(long, conflicts_with = "events")]
+        module: bool,
+        /// The schema of `phaser run`'s events (`--log-format json`, `--events`) instead.
         #[arg(long)]
         events: bool,
     },
@@ -326,12 +330,14 @@ pub fn main() -> i32 {
                 }
             }
         }
-        Command::Schema { events: false } => {
-            print!("{}", phaser::schema::PLAN_SCHEMA);
-            0
-        }
-        Command::Schema { events: true } => {
-            print!("{}", events::SCHEMA);
+        Command::Schema { module, events } => {
+            if events {
+                print!("{}", events::SCHEMA);
+            } else if module {
+                print!("{}", phaser::schema::module_schema());
+            } else {
+                print!("{}", phaser::schema::PLAN_SCHEMA);
+            }
             0
         }
         Command::Std {

@@ -49,10 +49,17 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
                 })
             })
             .collect();
+        let modules: Vec<_> = plan
+            .modules
+            .iter()
+            .map(|m| json!({"name": m.name, "file": m.file.display().to_string()}))
+            .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"plan": plan.file, "phases": list}))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(
+                &json!({"plan": plan.file, "phases": list, "modules": modules})
+            )
+            .unwrap_or_default()
         );
         return 0;
     }
@@ -62,6 +69,9 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
         .max()
         .unwrap_or(5)
         .max(5);
+    for module in &plan.modules {
+        println!("module {}: {}", module.name, module.file.display());
+    }
     println!(
         "{:>2}  {:width$}  {:11}  {:30}  hooks / notes",
         "#", "phase", "interpreter", "source"

@@ -13,6 +13,9 @@ enum Kind {
     TextOrTextList,
     StringMap,
     Outputs,
+    /// Prefixes: a list of paths, or one string of white-space separated
+    /// ones (stdenv without structured attributes).
+    Paths,
 }
 
 fn kind(name: &str) -> Option<Kind> {
@@ -30,6 +33,7 @@ fn kind(name: &str) -> Option<Kind> {
             Kind::Bool
         }
         _ if FLAG_LISTS.contains(&name) => Kind::TextOrTextList,
+        _ if crate::deps::DEPENDENCY_ATTRIBUTES.contains(&name) => Kind::Paths,
         _ if GATES.contains(&name) => Kind::Bool,
         _ if name.ends_with("Phase") || is_hook(name) => Kind::Text,
         _ => return None,
@@ -87,6 +91,7 @@ const GATES: &[&str] = &[
     "dontCopyDist",
     "dontPatchELF",
     "dontCheckForBrokenSymlinks",
+    "strictDeps",
 ];
 
 fn is_hook(name: &str) -> bool {
@@ -96,7 +101,7 @@ fn is_hook(name: &str) -> bool {
 /// Checks the attributes phaser gives a meaning to (others pass
 /// untouched): their types, and the values the standard phases interpret
 /// (output names, `configureStyle`). Every problem is returned.
-pub(super) fn check(file: &str, attrs: &Map<String, Value>) -> Vec<PlanError> {
+pub(crate) fn check(file: &str, attrs: &Map<String, Value>) -> Vec<PlanError> {
     let mut problems = Vec::new();
     for (name, value) in attrs {
         let Some(kind) = kind(name) else { continue };
@@ -108,6 +113,7 @@ pub(super) fn check(file: &str, attrs: &Map<String, Value>) -> Vec<PlanError> {
                 Kind::TextOrTextList => "a list of strings (or one string)",
                 Kind::StringMap => "an object of strings",
                 Kind::Outputs => "a list of output names, or an object of output name to path",
+                Kind::Paths => "a list of paths (installed prefixes: store paths, or earlier `phaser run` outputs)",
             };
             problems.push(PlanError::at(file, name, format!("must be {expected}")));
             continue;
@@ -145,6 +151,7 @@ fn has_kind(kind: Kind, value: &Value) -> bool {
             Value::Bool(_) | Value::String(_) | Value::Number(_) | Value::Null
         ),
         Kind::TextList => strings(value),
+        Kind::Paths => value.is_string() || strings(value),
         Kind::TextOrTextList => value.is_string() || scalars(value),
         Kind::StringMap => value
             .as_object()
@@ -238,15 +245,31 @@ pub fn is_set(value: Option<&Value>) -> bool {
 /// plan's directory, so they are made absolute once, here.
 const PATH_ATTRIBUTES: &[&str] = &["src", "srcs", "patches", "setupHook", "setupHooks"];
 
-/// Makes the relative paths in [`PATH_ATTRIBUTES`] absolute against `dir`.
+/// Makes the relative paths in [`PATH_ATTRIBUTES`] and the dependency
+/// lists absolute against `dir`.
 pub(super) fn anchor_paths(attrs: &mut Map<String, Value>, dir: &std::path::Path) {
-    let anchor = |value: &mut Value| {
-        if let Value::String(path) = value {
-            if !path.is_empty() && !std::path::Path::new(path.as_str()).is_absolute() {
-                *path = dir.join(path.as_str()).display().to_string();
-            }
+    let absolute = |path: &str| -> String {
+        if path.is_empty() || std::path::Path::new(path).is_absolute() {
+            path.to_string()
+        } else {
+            dir.join(path).display().to_string()
         }
     };
+    let anchor = |value: &mut Value| {
+        if let Value::String(path) = value {
+            *path = absolute(path);
+        }
+    };
+    for name in crate::deps::DEPENDENCY_ATTRIBUTES {
+        match attrs.get_mut(*name) {
+            Some(Value::Array(items)) => items.iter_mut().for_each(anchor),
+            Some(Value::String(list)) => {
+                let words: Vec<String> = list.split_whitespace().map(absolute).collect();
+                *list = words.join(" ");
+            }
+            _ => {}
+        }
+    }
     for name in PATH_ATTRIBUTES {
         match attrs.get_mut(*name) {
             Some(Value::Array(items)) => items.iter_mut().for_each(anchor),

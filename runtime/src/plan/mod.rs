@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 pub use attributes::is_set;
 pub use body::Placement;
 pub use error::{PlanError, PlanErrors};
+pub(crate) use settings::{hook_specs, phase_specs};
 
 /// A phase written in Rust by an embedding program.
 pub type NativeFn = Rc<dyn Fn(&PhaseInput) -> Result<Answer, String>>;
@@ -48,6 +49,8 @@ pub struct PhaseSpec {
     pub placement: Option<Placement>,
     /// The JSON path it came from, for errors and `phaser plan`.
     pub at: String,
+    /// The module that added it (its name), or `None` for the plan's own.
+    pub module: Option<String>,
 }
 
 /// One hook body from `phaser.hooks`.
@@ -59,6 +62,8 @@ pub struct HookSpec {
     pub body: Body,
     /// The JSON path it came from.
     pub at: String,
+    /// The module that added it (its name), or `None` for the plan's own.
+    pub module: Option<String>,
 }
 
 /// A loaded, validated plan.
@@ -78,12 +83,21 @@ pub struct Plan {
     /// `phaser.rhaiMaxOperations`: the most operations one Rhai script may
     /// take (none: no limit).
     pub rhai_max_operations: Option<u64>,
+    /// `phaser.compilerWrapper` (default true): whether the phases' PATH
+    /// starts with phaser's compiler and linker wrapper (see
+    /// [`crate::wrapper`]).
+    pub compiler_wrapper: bool,
     /// Relative paths in the plan are relative to this directory.
     pub dir: PathBuf,
     /// The plan's file name, for messages.
     pub file: String,
     /// The plan's text as loaded, for the state file's plan hash.
     pub source: Value,
+    /// The dependencies, resolved (see [`crate::deps`]).
+    pub dependencies: crate::deps::Dependencies,
+    /// The modules the dependencies ship, in activation order (see
+    /// [`crate::module`]); their phases, hooks and defaults are merged in.
+    pub modules: Vec<crate::module::ModuleInfo>,
 }
 
 impl Plan {
@@ -152,6 +166,10 @@ impl Plan {
         let phaser = attrs.remove("phaser").unwrap_or(Value::Object(Map::new()));
         let mut problems = attributes::check(file, &attrs);
         attributes::anchor_paths(&mut attrs, dir);
+        let dependencies = crate::deps::Dependencies::resolve(&attrs).unwrap_or_else(|(at, m)| {
+            problems.push(PlanError::missing(file, at, m));
+            Default::default()
+        });
         let mut plan = Plan {
             attrs,
             phases: Vec::new(),
@@ -159,11 +177,19 @@ impl Plan {
             write_roots: Vec::new(),
             seeds: None,
             rhai_max_operations: None,
+            compiler_wrapper: true,
             dir: dir.to_path_buf(),
             file: file.to_string(),
             source: value,
+            dependencies,
+            modules: Vec::new(),
         };
         plan.read_phaser_settings(&phaser, &mut problems);
+        let merged = crate::module::find(&plan.dependencies)
+            .and_then(|modules| crate::module::merge(&mut plan, modules));
+        if let Err(problem) = merged {
+            problems.push(problem);
+        }
         if problems.is_empty() {
             if let Err(problem) = crate::order::resolve(&plan) {
                 problems.push(problem);
@@ -185,6 +211,7 @@ impl Plan {
             body: Some(Body::Native(Rc::new(f))),
             placement,
             at: format!("native phase {name}"),
+            module: None,
         });
         crate::order::resolve(self).map(|_| ())
     }

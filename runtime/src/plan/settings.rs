@@ -1,6 +1,9 @@
 //! The `phaser` key of a plan: phase bodies and their places, hooks, write
-//! roots, the seed manifest, limits. Every problem is collected, so a plan
+//! roots, the seed manifest, limits, the compiler wrapper; and the phase
+//! and hook objects modules use too. Every problem is collected, so a plan
 //! with several mistakes gets them all named at once.
+
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -14,6 +17,7 @@ const PHASER_KEYS: &[&str] = &[
     "writeRoots",
     "seeds",
     "rhaiMaxOperations",
+    "compilerWrapper",
 ];
 
 impl Plan {
@@ -47,6 +51,7 @@ impl Plan {
             ),
             ("seeds", Plan::read_seeds),
             ("rhaiMaxOperations", Plan::read_rhai_max_operations),
+            ("compilerWrapper", Plan::read_compiler_wrapper),
         ];
         for (key, read) in settings {
             if let Some(value) = phaser.get(key) {
@@ -58,73 +63,18 @@ impl Plan {
     }
 
     fn read_phases(&mut self, phases: &Value, problems: &mut Vec<PlanError>) {
-        let Value::Object(phases) = phases else {
-            problems.push(PlanError::at(
-                &self.file,
-                "phaser.phases",
-                "must be an object of phase name to body",
-            ));
-            return;
-        };
-        for (name, value) in phases {
-            let at = format!("phaser.phases.{name}");
-            let (body, placement) = match value {
-                Value::Null => (None, None),
-                value => match parse_body(&self.file, &self.dir, &at, value, true) {
-                    Ok((script, placement)) => (Some(Body::Script(script)), placement),
-                    Err(problem) => {
-                        problems.push(problem);
-                        continue;
-                    }
-                },
-            };
-            self.phases.push(PhaseSpec {
-                name: normalize_phase_name(name),
-                body,
-                placement,
-                at,
-            });
-        }
+        self.phases = phase_specs(
+            &self.file,
+            &self.dir,
+            "phaser.phases",
+            phases,
+            None,
+            problems,
+        );
     }
 
     fn read_hooks(&mut self, hooks: &Value, problems: &mut Vec<PlanError>) {
-        let Value::Object(hooks) = hooks else {
-            problems.push(PlanError::at(
-                &self.file,
-                "phaser.hooks",
-                "must be an object of hook name to body (or list of bodies)",
-            ));
-            return;
-        };
-        for (name, value) in hooks {
-            let at = format!("phaser.hooks.{name}");
-            if hook_phase(name).is_none() {
-                problems.push(PlanError::at(
-                    &self.file,
-                    &at,
-                    "a hook is named pre<Phase> or post<Phase>, e.g. preConfigure",
-                ));
-                continue;
-            }
-            let bodies: Vec<(String, &Value)> = match value {
-                Value::Array(list) => list
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (format!("{at}[{i}]"), v))
-                    .collect(),
-                single => vec![(at.clone(), single)],
-            };
-            for (at, value) in bodies {
-                match parse_body(&self.file, &self.dir, &at, value, false) {
-                    Ok((script, _)) => self.hooks.push(HookSpec {
-                        name: name.clone(),
-                        body: Body::Script(script),
-                        at,
-                    }),
-                    Err(problem) => problems.push(problem),
-                }
-            }
-        }
+        self.hooks = hook_specs(&self.file, &self.dir, "phaser.hooks", hooks, None, problems);
     }
 
     fn read_write_roots(&mut self, roots: &Value) -> Result<(), PlanError> {
@@ -165,4 +115,119 @@ impl Plan {
         self.rhai_max_operations = Some(limit);
         Ok(())
     }
+
+    fn read_compiler_wrapper(&mut self, on: &Value) -> Result<(), PlanError> {
+        self.compiler_wrapper = on.as_bool().ok_or_else(|| {
+            PlanError::at(
+                &self.file,
+                "phaser.compilerWrapper",
+                "must be true or false",
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// Reads an object of phase bodies (`phaser.phases`, a module's `phases`)
+/// at JSON path `at` of `file`; `module` names the module they come from
+/// (which may not delete a phase). Bodies that cannot be read are left
+/// out, with a problem each.
+pub(crate) fn phase_specs(
+    file: &str,
+    dir: &Path,
+    at: &str,
+    phases: &Value,
+    module: Option<&str>,
+    problems: &mut Vec<PlanError>,
+) -> Vec<PhaseSpec> {
+    let Value::Object(phases) = phases else {
+        problems.push(PlanError::at(
+            file,
+            at,
+            "must be an object of phase name to body",
+        ));
+        return Vec::new();
+    };
+    let mut specs = Vec::new();
+    for (name, value) in phases {
+        let at = format!("{at}.{name}");
+        let (body, placement) = match value {
+            Value::Null if module.is_some() => {
+                problems.push(PlanError::at(
+                    file,
+                    &at,
+                    "a module adds or replaces phases; it cannot delete one (a plan can)",
+                ));
+                continue;
+            }
+            Value::Null => (None, None),
+            value => match parse_body(file, dir, &at, value, true) {
+                Ok((script, placement)) => (Some(Body::Script(script)), placement),
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            },
+        };
+        specs.push(PhaseSpec {
+            name: normalize_phase_name(name),
+            body,
+            placement,
+            at,
+            module: module.map(str::to_string),
+        });
+    }
+    specs
+}
+
+/// Reads an object of hook name to body or list of bodies
+/// (`phaser.hooks`, a module's `hooks`) at JSON path `at` of `file`.
+pub(crate) fn hook_specs(
+    file: &str,
+    dir: &Path,
+    at: &str,
+    hooks: &Value,
+    module: Option<&str>,
+    problems: &mut Vec<PlanError>,
+) -> Vec<HookSpec> {
+    let Value::Object(hooks) = hooks else {
+        problems.push(PlanError::at(
+            file,
+            at,
+            "must be an object of hook name to body (or list of bodies)",
+        ));
+        return Vec::new();
+    };
+    let mut specs = Vec::new();
+    for (name, value) in hooks {
+        let at = format!("{at}.{name}");
+        if hook_phase(name).is_none() {
+            problems.push(PlanError::at(
+                file,
+                &at,
+                "a hook is named pre<Phase> or post<Phase>, e.g. preConfigure",
+            ));
+            continue;
+        }
+        let bodies: Vec<(String, &Value)> = match value {
+            Value::Array(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{at}[{i}]"), v))
+                .collect(),
+            single => vec![(at.clone(), single)],
+        };
+        for (at, value) in bodies {
+            match parse_body(file, dir, &at, value, false) {
+                Ok((script, _)) => specs.push(HookSpec {
+                    name: name.clone(),
+                    body: Body::Script(script),
+                    at,
+                    module: module.map(str::to_string),
+                }),
+                Err(problem) => problems.push(problem),
+            }
+        }
+    }
+    specs
 }

@@ -155,6 +155,8 @@ pub struct Runner<'p> {
     options: RunOptions,
     interpreters: Interpreters,
     observer: Box<dyn Observer>,
+    /// The phaser bash phases call, and the compiler wrapper's binary.
+    phaser_exe: PathBuf,
 }
 
 /// What a run has done so far, kept for the report when it fails.
@@ -187,7 +189,7 @@ impl<'p> Runner<'p> {
             .unwrap_or_else(|| {
                 PathBuf::from("/nonexistent/phaser (none on PATH: set RunOptions::phaser_exe)")
             });
-        let mut settings = Settings::new(phaser_exe);
+        let mut settings = Settings::new(phaser_exe.clone());
         settings.cancel = options.cancel.clone();
         settings.rhai_max_operations = plan.rhai_max_operations;
         Runner {
@@ -195,6 +197,7 @@ impl<'p> Runner<'p> {
             options,
             interpreters: Interpreters::new(settings),
             observer: Box::new(Console::new()),
+            phaser_exe,
         }
     }
 
@@ -290,17 +293,20 @@ impl<'p> Runner<'p> {
         let dir = BuildDir::open(self.options.build_dir.as_deref(), self.plan)?;
         progress.build_top = Some(dir.top().to_path_buf());
         self.observer.build_opened(dir.top());
+        self.install_wrappers(dir.top())?;
         // Whatever a killed earlier run left running must not write into
         // the tree while this run restores or uses it.
         phaser_stdlib::process_group::kill_recorded(&dir.groups_file());
         let groups = ProcessGroups::recorded_in(dir.groups_file());
         let digest = crate::plan_digest::PlanDigest::of(self.plan, phases);
+        let fresh = std::cell::Cell::new(false);
         let crate::resume::Start {
             first,
             last,
             mut state,
         } = crate::resume::start(&self.options.range, phases, &digest, dir.top(), || {
             dir.start_over(&self.options.out_dir, self.observer.as_ref())?;
+            fresh.set(true);
             self.initial_state(dir.top())
         })?;
         state.plan_digest = digest;
@@ -315,6 +321,9 @@ impl<'p> Runner<'p> {
             roots,
             groups,
         };
+        if fresh.get() {
+            self.run_setup_hooks(&mut build)?;
+        }
         if build.state.completed.is_empty() {
             // A build killed in its first phase can still be resumed.
             build.bookkeeping.record_start(&mut build.state)?;
@@ -335,9 +344,20 @@ impl<'p> Runner<'p> {
             std::fs::create_dir_all(&out_dir)
                 .with_context(|| format!("creating {}", out_dir.display()))?;
         }
-        let env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top);
+        let mut env = crate::env::initial_env(&self.plan.attrs, &outputs, build_top);
         let mut attrs = self.plan.attrs.clone();
         attrs.remove("phaser");
+        let deps = &self.plan.dependencies;
+        deps.prepare(&mut attrs, &mut env);
+        if self.plan.compiler_wrapper {
+            let prefixes: Vec<String> = deps
+                .unique()
+                .iter()
+                .map(|p| p.display().to_string())
+                .chain(outputs.values().cloned())
+                .collect();
+            crate::wrapper::enable(&mut env, build_top, prefixes.iter().map(String::as_str));
+        }
         // multiple-outputs.sh's choices, which every phase reads.
         let chosen = crate::outputs::output_variables(&attrs, &outputs)
             .map_err(|m| anyhow::anyhow!("{}: {m}", self.plan.file))?;
@@ -371,6 +391,44 @@ impl<'p> Runner<'p> {
             plan_digest: Default::default(),
             tree: None,
         })
+    }
+}
+
+impl Runner<'_> {
+    /// The compiler and linker wrappers (`cc`, `ld`, ... as this phaser) in
+    /// the directory the environment puts first on PATH; made on every
+    /// run, since the binary may have moved since the last. Without a
+    /// phaser binary (an embedding program found none) there are none,
+    /// and the tools run as they are.
+    fn install_wrappers(&self, build_top: &Path) -> anyhow::Result<()> {
+        if !self.plan.compiler_wrapper || !self.phaser_exe.is_file() {
+            return Ok(());
+        }
+        let dir = build_top.join(crate::wrapper::DIR);
+        crate::wrapper::install(&dir, &self.phaser_exe)
+            .with_context(|| format!("creating the compiler wrappers in {}", dir.display()))
+    }
+
+    /// The dependencies' setup hooks, sourced in a bash step before the
+    /// first phase (see [`crate::deps::setup_hooks`]); what they change
+    /// is in the state afterwards, as a phase's answer would be.
+    fn run_setup_hooks(&self, build: &mut Build) -> anyhow::Result<()> {
+        let deps = &self.plan.dependencies;
+        let Some(script) = crate::deps::setup_hooks::script(deps) else {
+            return Ok(());
+        };
+        let hooked: Vec<String> = deps
+            .unique()
+            .iter()
+            .filter(|p| p.is_file() || p.join("nix-support/setup-hook").is_file())
+            .map(|p| p.display().to_string())
+            .collect();
+        self.observer.note(&format!(
+            "dependencies: sourcing the setup hooks of {}",
+            hooked.join(", ")
+        ));
+        let step = crate::deps::setup_hooks::STEP;
+        self.run_body(build, &crate::plan::Body::Script(script), step, None, 0)
     }
 }
 

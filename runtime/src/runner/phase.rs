@@ -90,6 +90,7 @@ impl Runner<'_> {
         total: usize,
         phase: &ResolvedPhase,
     ) -> (PhaseReport, PhaseEnd) {
+        let phase = &set_by_setup_hook(phase, &build.state.attrs);
         let row = |duration, child_time, outcome| PhaseReport {
             name: phase.name.clone(),
             interpreter: phase.interpreter(),
@@ -173,6 +174,7 @@ impl Runner<'_> {
     /// entries, and a standard phase's closing part.
     fn steps(&self, build: &Build, phase: &ResolvedPhase) -> Vec<(Step, Option<String>)> {
         let standard = phase.provenance == crate::order::Provenance::Default;
+        let by_setup_hook = matches!(phase.provenance, crate::order::Provenance::SetupHook(_));
         let edge = |f: fn(&str) -> Option<phaser_interpreters::Script>| {
             standard.then(|| f(&phase.name)).flatten().map(Body::Script)
         };
@@ -186,14 +188,21 @@ impl Runner<'_> {
             }
             other => other.clone(),
         };
-        let runs_itself = |point: &str| matches!(&body, Some(Body::Script(s)) if crate::stdenv_hooks::body_runs(s, point));
+        let functions = &build.state.state;
+        let runs_itself = |point: &str| matches!(&body, Some(Body::Script(s)) if crate::stdenv_hooks::body_runs(s, functions, point));
+        // A body a setup hook set that runs `runHook preX` itself also
+        // runs the top-level `preX` string (a string hook's `from` is its
+        // own name).
+        let string_hook_runs_inside = |hook: &crate::order::Hook| {
+            by_setup_hook && hook.from == hook.name && runs_itself(&hook.name)
+        };
         let capitalized = crate::plan::capitalize(&phase.name);
         let (pre, post) = (format!("pre{capitalized}"), format!("post{capitalized}"));
         let mut steps = Vec::new();
         if let Some(opening) = edge(crate::default_phases::opening) {
             steps.push((Step::Body(opening), None));
         }
-        for hook in &phase.pre {
+        for hook in phase.pre.iter().filter(|h| !string_hook_runs_inside(h)) {
             steps.push((Step::Body(hook.body.clone()), Some(hook.name.clone())));
         }
         if !runs_itself(&pre) {
@@ -205,7 +214,7 @@ impl Runner<'_> {
         if standard && phase.name == "fixup" {
             steps.push((Step::FixupOutput, Some("fixupOutput".into())));
         }
-        for hook in &phase.post {
+        for hook in phase.post.iter().filter(|h| !string_hook_runs_inside(h)) {
             steps.push((Step::Body(hook.body.clone()), Some(hook.name.clone())));
         }
         if !runs_itself(&post) {
@@ -248,6 +257,34 @@ impl Runner<'_> {
         answer::apply(&mut build.state, answer)
             .map_err(|m| PhaseError::new(&label, language(Some(body)), m))?;
         Ok(())
+    }
+}
+
+/// `phase` with the bash body a dependency's setup hook gave it by setting
+/// `<name>Phase` (nixpkgs' cmake hook sets `configurePhase=
+/// cmakeConfigurePhase`), when it is a standard phase the plan gives no
+/// body of its own; otherwise `phase` as it is.
+fn set_by_setup_hook<'a>(
+    phase: &'a ResolvedPhase,
+    attrs: &serde_json::Map<String, serde_json::Value>,
+) -> std::borrow::Cow<'a, ResolvedPhase> {
+    use crate::order::Provenance;
+    if phase.provenance != Provenance::Default {
+        return std::borrow::Cow::Borrowed(phase);
+    }
+    match crate::stdenv_hooks::phase_set_by_hook(attrs, &phase.name) {
+        Some(script) => {
+            let setting = format!(
+                "{}Phase={}",
+                phase.name,
+                script.text().unwrap_or_default().trim()
+            );
+            let mut replaced = phase.clone();
+            replaced.body = Some(Body::Script(script));
+            replaced.provenance = Provenance::SetupHook(setting);
+            std::borrow::Cow::Owned(replaced)
+        }
+        None => std::borrow::Cow::Borrowed(phase),
     }
 }
 
