@@ -138,3 +138,21 @@ fn a_reader_that_goes_away_does_not_stop_the_build() {
     assert!(sandbox.path("after-ran").exists());
     assert_eq!(log(&sandbox, "talk.log").lines().count(), 20000);
 }
+
+/// A child that escapes its phase (`setsid`) and never stops writing
+/// neither holds the run up nor writes into the next phase's log: its
+/// output goes on into the log of the phase that started it.
+#[test]
+fn an_escaped_child_writing_forever_stays_in_its_phases_log() {
+    let sandbox = Sandbox::new();
+    let plan = json!({"phases": ["a", "b"], "phaser": {"phases": {
+        "a": {"bash": "setsid sh -c 'echo $$ > ../spam.pid; while :; do echo spam; done' &\nwhile [ ! -s ../spam.pid ]; do sleep 0.01; done\nsleep 0.2"},
+        "b": {"rhai": "print(\"b done\"); #{}"}
+    }}});
+    let output = sandbox.run(&plan, &[]);
+    let pid = std::fs::read_to_string(sandbox.path("spam.pid")).unwrap();
+    let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(log(&sandbox, "b.log"), "b done\n");
+    assert!(log(&sandbox, "a.log").starts_with("spam\n"));
+}

@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 use super::events::Events;
 use super::terminal::{Stream, Terminal};
 
+/// How much a copying thread reads per turn.
+const CHUNK: usize = 64 * 1024;
+
 /// The longest line an event carries; a longer one is split.
 const MAX_LINE: usize = 64 * 1024;
 
@@ -78,7 +81,10 @@ impl Capture {
         let mut buffer = [0u8; 16 * 1024];
         for pipe in &self.pipes {
             let mut partial = pipe.partial.lock().unwrap_or_else(|e| e.into_inner());
-            pipe.copy_available(&mut partial, &mut buffer);
+            // No more than is there now: a child a phase left running may
+            // never stop writing.
+            let pending = pipe.pending();
+            pipe.copy_available(&mut partial, &mut buffer, pending);
         }
     }
 }
@@ -94,24 +100,34 @@ struct Pipe {
 }
 
 impl Pipe {
-    /// Copies what the pipe holds now; false once it has ended (every
-    /// writer gone) or failed.
-    fn copy_available(&self, partial: &mut Vec<u8>, buffer: &mut [u8]) -> bool {
-        loop {
+    /// Bytes written to the pipe and not read yet.
+    fn pending(&self) -> usize {
+        let mut pending: libc::c_int = 0;
+        // SAFETY: FIONREAD fills an int we own.
+        if unsafe { libc::ioctl(self.read.as_raw_fd(), libc::FIONREAD, &mut pending) } != 0 {
+            return 0;
+        }
+        usize::try_from(pending).unwrap_or(0)
+    }
+
+    /// Copies up to `limit` bytes of what the pipe holds now; false once
+    /// it has ended (every writer gone) or failed.
+    fn copy_available(&self, partial: &mut Vec<u8>, buffer: &mut [u8], limit: usize) -> bool {
+        let mut left = limit;
+        while left > 0 {
+            let size = buffer.len().min(left);
             // SAFETY: read into a buffer we own.
-            let n = unsafe {
-                libc::read(
-                    self.read.as_raw_fd(),
-                    buffer.as_mut_ptr().cast(),
-                    buffer.len(),
-                )
-            };
+            let n = unsafe { libc::read(self.read.as_raw_fd(), buffer.as_mut_ptr().cast(), size) };
             match n {
                 0 => {
                     self.copier.end(partial);
                     return false;
                 }
-                n if n > 0 => self.copier.deliver(&buffer[..n as usize], partial),
+                n if n > 0 => {
+                    let n = n as usize;
+                    self.copier.deliver(&buffer[..n], partial);
+                    left -= n;
+                }
                 _ => match std::io::Error::last_os_error().kind() {
                     std::io::ErrorKind::WouldBlock => return true,
                     std::io::ErrorKind::Interrupted => {}
@@ -119,12 +135,13 @@ impl Pipe {
                 },
             }
         }
+        true
     }
 
     /// The thread's loop: wait for data (without the turn), copy it.
     fn run(&self) {
         ignore_sigpipe_in_this_thread();
-        let mut buffer = vec![0u8; 64 * 1024];
+        let mut buffer = vec![0u8; CHUNK];
         loop {
             let mut ready = libc::pollfd {
                 fd: self.read.as_raw_fd(),
@@ -137,8 +154,9 @@ impl Pipe {
             {
                 return;
             }
+            // One buffer per turn, so `settle` soon gets its turn.
             let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-            if !self.copy_available(&mut partial, &mut buffer) {
+            if !self.copy_available(&mut partial, &mut buffer, CHUNK) {
                 return;
             }
         }
