@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::FromRawFd;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -140,7 +141,8 @@ impl StderrCopy {
     pub(crate) fn start(pipe: impl Read + Send + 'static) -> StderrCopy {
         let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL_LINES)));
         let copied = tail.clone();
-        let done = reader(move || pass_stderr_through(pipe, &copied));
+        let out = our_descriptor(2);
+        let done = reader(move || pass_stderr_through(pipe, out, &copied));
         StderrCopy { done, tail }
     }
 
@@ -150,6 +152,28 @@ impl StderrCopy {
         let held = self.done.recv_timeout(PIPE_GRACE).is_err();
         let tail = Vec::from(std::mem::take(&mut *lock(&self.tail)));
         (held, tail)
+    }
+}
+
+/// A copy of a phase's stdout, from a pipe or FIFO to our descriptor 1,
+/// running until the pipe's end.
+pub(crate) struct StdoutCopy {
+    done: mpsc::Receiver<()>,
+}
+
+impl StdoutCopy {
+    /// Starts copying from `pipe` until its end.
+    pub(crate) fn start(pipe: impl Read + Send + 'static) -> StdoutCopy {
+        let out = our_descriptor(1);
+        StdoutCopy {
+            done: reader(move || pass_stdout_through(pipe, out)),
+        }
+    }
+
+    /// Waits (at most [`PIPE_GRACE`]) for the pipe's end; whether someone
+    /// still holds it open.
+    pub(crate) fn finish(self) -> bool {
+        self.done.recv_timeout(PIPE_GRACE).is_err()
     }
 }
 
@@ -201,18 +225,52 @@ fn reader(read: impl FnOnce() + Send + 'static) -> mpsc::Receiver<()> {
 
 /// Copies the child's stderr to ours line by line, keeping the last
 /// [`TAIL_LINES`] for the error message.
-fn pass_stderr_through(pipe: impl Read, tail: &Mutex<VecDeque<String>>) {
+fn pass_stderr_through(
+    pipe: impl Read,
+    mut out: Option<std::fs::File>,
+    tail: &Mutex<VecDeque<String>>,
+) {
     let mut reader = BufReader::new(pipe);
     let mut line = Vec::new();
-    let mut out = std::io::stderr();
     while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-        let _ = out.write_all(&line);
+        if let Some(out) = out.as_mut() {
+            let _ = out.write_all(&line);
+        }
         let mut tail = lock(tail);
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
         tail.push_back(String::from_utf8_lossy(&line).trim_end().to_string());
         line.clear();
+    }
+}
+
+/// A copy of our descriptor `fd` (1 or 2) as it is now: `phaser run`
+/// gives each phase pipes of its own there, for its log, so what a phase
+/// writes goes to its own log even when a process it left behind writes
+/// it after the next phase started. `None` if `fd` is closed.
+fn our_descriptor(fd: i32) -> Option<std::fs::File> {
+    // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor we then own.
+    let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    // SAFETY: `copy` is a fresh descriptor nothing else owns.
+    (copy >= 0).then(|| unsafe { std::fs::File::from_raw_fd(copy) })
+}
+
+/// Copies the child's stdout to `out` as it comes, not through Rust's line
+/// buffer.
+fn pass_stdout_through(mut pipe: impl Read, mut out: Option<std::fs::File>) {
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match pipe.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                if let Some(out) = out.as_mut() {
+                    let _ = out.write_all(&chunk[..n]);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //! 2. the whole-process wall time of `phaser run` on an 8-phase no-op plan
 //!    in Rhai, in Lua and in bash, and in bash with a `preX`/`postX` bash
 //!    hook on every phase (the release binary, spawned afresh each time
-//!    with a fresh build directory).
+//!    with a fresh build directory), with events written, and 8 bash
+//!    phases writing 100 MB through the output capture into their logs.
 //!
 //! Every figure is the median (and 90th percentile) of many timed runs after
 //! a warm-up; the target column says what we aim for. Beside them, the CPU
@@ -283,8 +284,15 @@ fn write_plan(dir: &Path, language: &str, body: &str, hooks: bool) -> PathBuf {
     path
 }
 
-/// Times `phaser run PLAN` with a fresh build directory under `parent` each time.
-fn time_plan(phaser: &Path, plan: &Path, parent: &Path, warmup: usize, runs: usize) -> Stats {
+/// Times `phaser run PLAN` with a fresh build directory under `parent` each
+/// time, `extra` added to its arguments.
+fn time_plan(
+    phaser: &Path,
+    plan: &Path,
+    parent: &Path,
+    (warmup, runs): (usize, usize),
+    extra: &[&str],
+) -> Stats {
     let out = parent.join("out");
     let mut serial = 0;
     measure(warmup, runs, || {
@@ -297,6 +305,7 @@ fn time_plan(phaser: &Path, plan: &Path, parent: &Path, warmup: usize, runs: usi
             .arg(&build)
             .arg("--out-dir")
             .arg(&out)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -324,10 +333,35 @@ fn whole_process_rows(phaser: &Path, rows: &mut Vec<Row>) {
         };
         rows.push(Row {
             what: format!("process  phaser run: 8 no-op {language} phases{with}"),
-            stats: time_plan(phaser, &plan, &parent, 10, 100),
+            stats: time_plan(phaser, &plan, &parent, (10, 100), &[]),
             target,
         });
     }
+    // The output capture: every event of a run written, and a build that
+    // writes 100 MB (8 phases of 12.5 MB lines), copied to the terminal
+    // (here /dev/null) and the phases' logs.
+    let plan = write_plan(dir.path(), "rhai", "#{}", false);
+    let events = dir.path().join("events.jsonl");
+    rows.push(Row {
+        what: "process  ... rhai, --events FILE".into(),
+        stats: time_plan(
+            phaser,
+            &plan,
+            &dir.path().join("events"),
+            (10, 100),
+            &["--events", &events.display().to_string()],
+        ),
+        target: None,
+    });
+    let loud = dir.path().join("loud");
+    std::fs::create_dir_all(&loud).expect("creating a directory");
+    let body = "head -c 12500000 /dev/zero | tr '\\0' x | fold -w 99";
+    let plan = write_plan(&loud, "bash", body, false);
+    rows.push(Row {
+        what: "process  phaser run: 8 bash phases writing 100 MB".into(),
+        stats: time_plan(phaser, &plan, &loud, (1, 5), &[]),
+        target: None,
+    });
     // The same with the build directory in memory: what the disk adds
     // (creating a file costs some file systems far more than others).
     let in_memory = tempfile::tempdir_in("/dev/shm").ok();
@@ -337,7 +371,7 @@ fn whole_process_rows(phaser: &Path, rows: &mut Vec<Row>) {
             let parent = shm.path().join(language);
             rows.push(Row {
                 what: format!("process  ... {language}, build dir in /dev/shm"),
-                stats: time_plan(phaser, &plan, &parent, 10, 100),
+                stats: time_plan(phaser, &plan, &parent, (10, 100), &[]),
                 target: None,
             });
         }

@@ -48,6 +48,13 @@ pub(crate) fn check_with(
 ) -> Result<Vec<ResolvedPhase>, PlanErrors> {
     let phases = order::resolve(plan)?;
     let mut problems = bodies(plan, &phases, interpreters);
+    if phases.is_empty() {
+        problems.push(PlanError::at(
+            &plan.file,
+            "phases",
+            "the plan has no phases to run",
+        ));
+    }
     problems.extend(input_files(plan));
     match PlanErrors::from_list(problems) {
         Some(errors) => Err(errors),
@@ -140,7 +147,7 @@ fn input_files(plan: &Plan) -> Vec<PlanError> {
         for (at, path) in paths {
             let full = plan.dir.join(path);
             if !Path::new(&full).exists() {
-                problems.push(PlanError::at(
+                problems.push(PlanError::missing(
                     &plan.file,
                     at,
                     format!("{} does not exist", full.display()),

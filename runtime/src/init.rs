@@ -139,6 +139,9 @@ pub fn name_and_version(file_name: &str) -> (String, Option<String>) {
 /// Unpacks `archive` into `dir` with the standard library's unpacker and
 /// returns the source root.
 fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    // The standard library resolves relative paths against `dir`, the
+    // scratch directory; the archive is relative to where phaser runs.
+    let archive = &std::path::absolute(archive)?;
     let cx = phaser_stdlib::Context::new(dir)
         .with_roots(phaser_stdlib::Roots::Only(vec![dir.to_path_buf()]))
         .with_label("init");

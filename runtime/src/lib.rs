@@ -29,6 +29,7 @@ pub mod module;
 mod nix_log;
 pub mod order;
 pub mod outputs;
+pub mod phase_log;
 pub mod plan;
 mod plan_digest;
 mod report;
@@ -53,8 +54,8 @@ pub use plan::{Placement, Plan, PlanError, PlanErrors};
 pub use plan_digest::PlanDigest;
 pub use report::{format_duration, Outcome, PhaseReport, Printer};
 pub use runner::{
-    outputs, phase_input, plan_hash, Console, Interrupted, Observer, Range, RunFailure, RunOptions,
-    RunReport, Runner,
+    outputs, phase_input, plan_hash, Console, Interrupted, Observer, Range, Refusal, RunFailure,
+    RunOptions, RunReport, Runner,
 };
 pub use state::{BuildState, STATE_VERSION};
 pub use tree_manifest::{Restored, TreeManifest, TreeRef};

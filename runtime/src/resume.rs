@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail};
 use crate::boundaries::Boundaries;
 use crate::order::ResolvedPhase;
 use crate::plan_digest::PlanDigest;
-use crate::runner::Range;
+use crate::runner::{Range, Refusal};
 use crate::state::BuildState;
 use crate::tree_manifest::TreeManifest;
 
@@ -34,7 +34,9 @@ pub(crate) fn start(
     if phases.is_empty() {
         bail!("the plan has no phases to run");
     }
-    let find = |name: &str| crate::order::position(phases, name).map_err(|e| anyhow!(e));
+    let find = |name: &str| {
+        crate::order::position(phases, name).map_err(|e| anyhow!(Refusal::Usage(e.to_string())))
+    };
     let last = phases.len() - 1;
     match range {
         Range::All => Ok(Start {
@@ -61,11 +63,11 @@ pub(crate) fn start(
             let i = find(from)?;
             let end = to.as_deref().map(find).transpose()?.unwrap_or(last);
             if end < i {
-                bail!(
+                return Err(Refusal::Usage(format!(
                     "--to {} comes before --from {} in the phase order",
-                    phases[end].name,
-                    phases[i].name
-                );
+                    phases[end].name, phases[i].name
+                ))
+                .into());
             }
             from_phase(phases, i, end, build_top, fresh)
         }
@@ -101,12 +103,15 @@ fn from_phase(
     let state = match boundaries.get(j, before)? {
         Some(state) => state,
         None if saved.is_some() => saved.expect("checked above"),
-        None => bail!(
-            "{} has no state after `{before}`: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {before}`)",
-            build_top.display(),
-            phases[i].name,
-            build_top.display()
-        ),
+        None => {
+            return Err(Refusal::MissingState(format!(
+                "{} has no state after `{before}`: run the phases before `{}` first (e.g. `phaser run PLAN --build-dir {} --to {before}`)",
+                build_top.display(),
+                phases[i].name,
+                build_top.display()
+            ))
+            .into())
+        }
     };
     Ok(Start {
         first: i,
@@ -123,10 +128,11 @@ fn resume(
 ) -> anyhow::Result<Start> {
     let last = phases.len() - 1;
     let Some(state) = BuildState::read(build_top)? else {
-        bail!(
+        return Err(Refusal::MissingState(format!(
             "nothing to resume: {} has no state file; run the build without --resume",
             build_top.display()
-        );
+        ))
+        .into());
     };
     let first = phases
         .iter()
@@ -148,18 +154,19 @@ fn resume(
         if !changed_attrs.is_empty() {
             what.push(format!("attributes changed: {}", changed_attrs.join(", ")));
         }
-        bail!(
+        return Err(Refusal::Usage(format!(
             "the plan changed since this build started ({}); say where to continue with `--from PHASE` (the first unfinished phase is `{}`)",
             what.join("; "),
             phases[first].name
-        );
+        ))
+        .into());
     }
     if let Some(tree) = state.tree {
         let manifest = TreeManifest::read(build_top, tree).map_err(|e| {
-            anyhow!(
+            anyhow!(Refusal::MissingState(format!(
                 "cannot put the tree back where the last finished phase left it ({e:#}); continue on the tree as it is with `--from {}`",
                 phases[first].name
-            )
+            )))
         })?;
         match manifest.restore(&build_top.join(".phaser")) {
             Ok(restored) if restored.removed + restored.modes > 0 => eprintln!(
@@ -171,13 +178,14 @@ fn resume(
             Ok(_) => {}
             Err(changed) => {
                 let examples: Vec<String> = changed.iter().take(5).map(|p| p.display().to_string()).collect();
-                bail!(
+                return Err(Refusal::MissingState(format!(
                     "cannot put the tree back where the last finished phase left it: the interrupted phase `{}` changed {} file(s) that were there before ({}); re-run from an earlier phase with `--from`, or continue on the tree as it is with `--from {}`",
                     phases[first].name,
                     changed.len(),
                     examples.join(", "),
                     phases[first].name
-                );
+                ))
+                .into());
             }
         }
     }

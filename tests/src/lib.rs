@@ -7,6 +7,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+mod tmux;
+pub use tmux::Tmux;
+
 // The bootstrap's seed chroot and static phaser, kept in their own module.
 pub mod bootstrap;
 // The stdenv contract: cases whose expected results come from nixpkgs' setup.sh.

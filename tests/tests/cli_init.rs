@@ -41,6 +41,33 @@ fn hello_from_its_debian_tarball() {
     assert_eq!(String::from_utf8_lossy(&hello.stdout), "Hello, world!\n");
 }
 
+/// The README's tour: relative names, run in the tarball's directory;
+/// the plan names the tarball as given and checks clean.
+#[test]
+fn a_tarball_named_relative_to_the_current_directory() {
+    let sandbox = Sandbox::new();
+    std::os::unix::fs::symlink(
+        source("hello_2.10.orig.tar.gz"),
+        sandbox.path("hello-2.10.tar.gz"),
+    )
+    .unwrap();
+    let output = phaser()
+        .args(["init", "hello-2.10.tar.gz", "-o", "hello.json"])
+        .current_dir(sandbox.dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    let plan: Value =
+        serde_json::from_slice(&std::fs::read(sandbox.path("hello.json")).unwrap()).unwrap();
+    assert_eq!(plan["src"], "hello-2.10.tar.gz");
+    let output = phaser()
+        .args(["check", "hello.json"])
+        .current_dir(sandbox.dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+}
+
 #[test]
 fn cjson_is_seen_as_cmake() {
     require_tool("cmake", "cmake");

@@ -83,7 +83,7 @@ fn a_second_run_on_a_build_directory_in_use_is_refused() {
             .unwrap(),
         Duration::from_secs(20),
     );
-    assert_eq!(second.status.code(), Some(1), "{}", describe(&second));
+    assert_eq!(second.status.code(), Some(75), "{}", describe(&second));
     let err = stderr(&second);
     assert!(
         err.contains(&format!(

@@ -289,7 +289,7 @@ fn rhai_operations_are_bounded_by_the_plan() {
         "{err}"
     );
     let bad = sandbox.run(&json!({"phaser": {"rhaiMaxOperations": "lots"}}), &[]);
-    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert_eq!(bad.status.code(), Some(65), "{}", describe(&bad));
     assert!(
         stderr(&bad).contains("phaser.rhaiMaxOperations: must be a positive whole number"),
         "{}",

@@ -312,7 +312,7 @@ fn a_missing_dependency_is_a_plan_error() {
     let sandbox = Sandbox::new();
     let plan = bash_plan(json!({"buildInputs": ["missing/out"]}), "true");
     let output = sandbox.run(&plan, &[]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(66), "{}", describe(&output));
     let err = stderr(&output);
     assert!(
         err.contains(&format!(

@@ -83,10 +83,10 @@ fn completed(sandbox: &Sandbox) -> Value {
     sandbox.state()["completed"].clone()
 }
 
-/// The run failed with status 1, saying `what`, and kept the state after
+/// The run failed with `status`, saying `what`, and kept the state after
 /// `finished`.
-fn failed_keeping(sandbox: &Sandbox, output: &Output, what: &[&str], finished: Value) {
-    assert_eq!(output.status.code(), Some(1), "{}", describe(output));
+fn failed_keeping(sandbox: &Sandbox, output: &Output, status: i32, what: &[&str], finished: Value) {
+    assert_eq!(output.status.code(), Some(status), "{}", describe(output));
     let err = stderr(output);
     assert!(!err.contains("panicked"), "{err}");
     for part in what {
@@ -113,6 +113,7 @@ fn a_full_disk_fails_the_phase_and_the_build_resumes_once_there_is_room() {
     failed_keeping(
         &sandbox,
         &output,
+        1,
         &["phase `big` (bash) failed", "No space left on device"],
         json!(["small"]),
     );
@@ -141,6 +142,7 @@ fn a_disk_that_fills_at_a_boundary_keeps_the_state_before_it() {
     failed_keeping(
         &sandbox,
         &output,
+        1,
         &["No space left on device"],
         json!(["small"]),
     );
@@ -167,6 +169,7 @@ fn an_output_directory_that_cannot_be_written_fails_the_install() {
     failed_keeping(
         &sandbox,
         &output,
+        1,
         &["phase `install` (rhai) failed", "Read-only file system"],
         json!(["build"]),
     );
@@ -226,6 +229,7 @@ fn a_file_removed_by_another_process_mid_phase_is_a_clear_error() {
     failed_keeping(
         &sandbox,
         &output,
+        1,
         &["phase `use` (rhai) failed", "data/config.txt"],
         json!(["prepare"]),
     );
@@ -233,7 +237,7 @@ fn a_file_removed_by_another_process_mid_phase_is_a_clear_error() {
     // says what to do; `--from prepare` makes it again.
     std::fs::remove_file(sandbox.path("race")).unwrap();
     let output = sandbox.run(&plan, &["--resume"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(66), "{}", describe(&output));
     let err = stderr(&output);
     assert!(
         err.contains("cannot put the tree back") && err.contains("data/config.txt"),
@@ -263,6 +267,7 @@ fn phasers_own_directory_made_read_only_keeps_the_last_state() {
     failed_keeping(
         &sandbox,
         &output,
+        70,
         &["Read-only file system"],
         json!(["first"]),
     );

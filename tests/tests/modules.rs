@@ -241,7 +241,7 @@ fn two_modules_that_conflict_fail_naming_both() {
             plan[k] = v.clone();
         }
         let output = sandbox.run(&plan, &[]);
-        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
         stderr(&output)
     };
     let err = run(&[&a, &b], json!({}));
@@ -273,7 +273,7 @@ fn a_bad_module_is_reported_with_its_file_and_key() {
     let bad = module(&sandbox, "bad", json!({"name": "bad", "hoks": {}}), &[]);
     let plan = json!({"pname": "t", "nativeBuildInputs": [bad]});
     let output = sandbox.run(&plan, &[]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(65));
     let err = stderr(&output);
     assert!(
         err.contains(&format!(

@@ -1,6 +1,6 @@
 //! Bad plans fail before any phase runs, naming the key or line:column.
 
-use phaser_tests::{describe, stderr, Sandbox};
+use phaser_tests::{describe, phaser, stderr, Sandbox};
 use serde_json::{json, Value};
 
 /// A first phase that would leave a marker if anything ran.
@@ -9,14 +9,17 @@ fn with_marker(mut phases: Value) -> Value {
     phases
 }
 
+/// `phaser run` refuses `plan` before anything runs, printing every part
+/// of `expected`; `phaser check` reports the same problems.
 fn refused(plan: Value, expected: &[&str]) {
     let sandbox = Sandbox::new();
     let output = sandbox.run(&plan, &[]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
     let err = stderr(&output);
     for part in expected {
         assert!(err.contains(part), "expected {part:?} in: {err}");
     }
+    checked_the_same(&sandbox, &err, expected);
     assert!(
         !sandbox.build_dir().join("ran-anything").exists(),
         "a phase ran"
@@ -25,6 +28,64 @@ fn refused(plan: Value, expected: &[&str]) {
         !sandbox.build_dir().join(".phaser/state.json").exists(),
         "state was written"
     );
+}
+
+/// `phaser check plan.json` exits 65 with the problems `run` printed
+/// (`run_err`), each part of `expected` among them, in text and in JSON.
+fn checked_the_same(sandbox: &Sandbox, run_err: &str, expected: &[&str]) {
+    let path = sandbox.path("plan.json");
+    let output = phaser().arg("check").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
+    assert_eq!(stderr(&output), run_err, "check and run disagree");
+    let output = phaser()
+        .arg("check")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("--json prints JSON");
+    assert_eq!(report["ok"], false);
+    let lines: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| match p["at"].as_str().unwrap() {
+            "" => format!(
+                "{}: {}",
+                p["file"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            ),
+            at => format!(
+                "{}: {at}: {}",
+                p["file"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            ),
+        })
+        .collect();
+    assert_eq!(lines.len(), run_err.lines().count(), "{lines:#?}");
+    for part in expected {
+        assert!(
+            lines.iter().any(|line| line.contains(part)),
+            "expected {part:?} in: {lines:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_clean_plan_checks_clean_without_running() {
+    let sandbox = Sandbox::new();
+    let path = sandbox
+        .write_plan(&json!({"phases": ["first"], "phaser": {"phases": with_marker(json!({}))}}));
+    let output = phaser().arg("check").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("plan.json: no problems (1 phase)"),
+        "{}",
+        describe(&output)
+    );
+    assert!(!sandbox.path("ran-anything").exists());
+    assert!(!sandbox.build_dir().exists());
 }
 
 #[test]
@@ -84,11 +145,16 @@ fn invalid_json_names_line_and_column() {
     )
     .unwrap();
     let output = sandbox.run_command(&path).output().unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
     assert!(
         stderr(&output).contains("plan.json: 3:18: invalid JSON"),
         "{}",
         stderr(&output)
+    );
+    checked_the_same(
+        &sandbox,
+        &stderr(&output),
+        &["plan.json: 3:18: invalid JSON"],
     );
 }
 
@@ -126,7 +192,7 @@ fn output_names_that_are_not_identifiers_are_refused_and_nothing_outside_is_touc
     // of the first.
     for _ in 0..2 {
         let output = sandbox.run(&plan, &[]);
-        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
         let err = stderr(&output);
         assert!(
             err.contains("plan.json: outputs[1]: `../victim` is not an output name"),

@@ -194,7 +194,7 @@ fn a_wrong_plan_is_refused_before_anything_is_ported() {
         &json!({"pname": "x", "phases": 3}),
         &["--to", "lua"],
     );
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("phases"));
 }

@@ -158,7 +158,7 @@ fn a_failed_phase_fixed_in_the_plan_continues_with_from() {
     // Fixed: the hook now passes. --resume notices the plan changed.
     broken["postBuild"] = json!("test -e Makefile");
     let output = sandbox.run(&broken, &["--resume"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(64), "{}", describe(&output));
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("the plan changed since this build started (phases changed: build; attributes changed: postBuild)"), "{err}");
     assert!(
@@ -181,7 +181,7 @@ fn resume_without_a_state_says_what_to_do() {
         &json!({"phases": ["a"], "phaser": {"phases": {"a": {"rhai": "#{}"}}}}),
         &["--resume"],
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(66));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("nothing to resume"),
         "{}",

@@ -1,110 +1,17 @@
 //! `phaser shell`, driven as a person would: in tmux, typing commands and
 //! reading the screen.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use phaser_tests::{phaser_bin, require_tool, workspace_root, Sandbox};
+use phaser_tests::{phaser_bin, workspace_root, Sandbox, Tmux};
 use serde_json::json;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        require_tool("tmux", "tmux");
-        let socket = format!(
-            "phaser-test-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        )
-        .replace(['(', ')'], "");
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                "220",
-                "-y",
-                "60",
-                command,
-            ])
-            .env("NO_COLOR", "1")
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux did not start");
-        Tmux { socket }
-    }
-
-    fn send(&self, line: &str) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "t", line, "Enter"])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "capture-pane",
-                "-p",
-                "-t",
-                "t",
-                "-S",
-                "-500",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the prompt has been shown `count` times: the shell is
-    /// ready for the next command (typing ahead of it is racy in a pty).
-    fn wait_for_prompt(&self, count: usize) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = self.screen();
-            if screen.matches("[phaser:build]").count() >= count {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for prompt {count}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
+/// Waits until the prompt has been shown `count` times: the shell is
+/// ready for the next command (typing ahead of it is racy in a pty).
+fn wait_for_prompt(tmux: &Tmux, count: usize) -> String {
+    tmux.wait_until(&format!("prompt {count}"), |screen| {
+        screen.matches("[phaser:build]").count() >= count
+    })
 }
 
 /// `phaser shell PLAN --at build` in the sandbox, in tmux.
@@ -129,7 +36,7 @@ fn a_shell_at_build_runs_phases_through_the_runner() {
         "makeFlags": ["DEMO_MODE=shell"]
     }));
     let tmux = shell_at_build(&sandbox, &plan);
-    tmux.wait_for_prompt(1);
+    wait_for_prompt(&tmux, 1);
     tmux.send(
         "echo \"pname=$pname flags=${makeFlags[*]} out=$out\"; type -t substituteInPlace; pwd",
     );
@@ -142,15 +49,15 @@ fn a_shell_at_build_runs_phases_through_the_runner() {
         screen.contains(&format!("{}/demo-1.0", sandbox.build_dir().display())),
         "the shell starts in the source root: {screen}"
     );
-    tmux.wait_for_prompt(2);
+    wait_for_prompt(&tmux, 2);
     tmux.send("runPhase build && cat build.info && echo BUILD-$((1+1))");
     let screen = tmux.wait_for("BUILD-2");
     assert!(screen.contains("mode=shell extra=no"), "{screen}");
-    tmux.wait_for_prompt(3);
+    wait_for_prompt(&tmux, 3);
     tmux.send("phaser phase install && ls $out/bin && echo INSTALL-$((2+2))");
     let screen = tmux.wait_for("INSTALL-4");
     assert!(screen.contains("demo-tool"), "{screen}");
-    tmux.wait_for_prompt(4);
+    wait_for_prompt(&tmux, 4);
     tmux.send("exit");
     let state = sandbox.state();
     let completed: Vec<&str> = state["completed"]
@@ -174,7 +81,7 @@ fn a_sigint_to_phaser_shell_leaves_its_interactive_bash_running() {
         "src": workspace_root().join("tests/fixtures/demo-1.0"),
     }));
     let tmux = shell_at_build(&sandbox, &plan);
-    tmux.wait_for_prompt(1);
+    wait_for_prompt(&tmux, 1);
     tmux.send("echo PHASER-PID=$PPID");
     let screen = tmux.wait_for("PHASER-PID=");
     let pid: i32 = screen
@@ -182,7 +89,7 @@ fn a_sigint_to_phaser_shell_leaves_its_interactive_bash_running() {
         .filter_map(|l| l.trim().strip_prefix("PHASER-PID="))
         .find_map(|p| p.trim().parse().ok())
         .unwrap_or_else(|| panic!("no pid on the screen:\n{screen}"));
-    tmux.wait_for_prompt(2);
+    wait_for_prompt(&tmux, 2);
     // What a program embedding phaser, or a stray `kill -INT`, does after
     // the earlier phases ran: phaser must not die and orphan the shell.
     // SAFETY: signalling the phaser this test started.

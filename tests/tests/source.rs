@@ -103,6 +103,6 @@ fn an_existing_non_empty_out_dir_is_refused() {
         .arg(sandbox.path("taken"))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&output.stderr).contains("exists and is not empty"));
 }

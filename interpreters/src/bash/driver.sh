@@ -10,18 +10,24 @@ source "$PHASER_VARS"
 cd -- "$PHASER_CWD"
 
 # Records where the first failure happened: the script's own line even when
-# the failing command is inside a helper function the script called.
+# the failing command is inside a helper function the script called. Where
+# errexit is on, it then exits as errexit would, with the same status:
+# bash 5.2's own errexit exit from a `source`d file inside a function
+# prints "pop_var_context: head of shell_variables not a function
+# context", which stdenv's shell (it `eval`s phases) never shows.
 __phaser_on_err() {
     local status=$1 line=$2 i
-    [[ -e $PHASER_ERRORS ]] && return 0
-    for ((i = 0; i < ${#BASH_SOURCE[@]}; i++)); do
-        if [[ ${BASH_SOURCE[i]} == "$PHASER_SCRIPT" ]]; then
-            ((i > 0)) && line=${BASH_LINENO[i - 1]}
-            printf '%s\0%s\0%s\0' "$status" "$line" "$BASH_COMMAND" >"$PHASER_ERRORS"
-            return 0
-        fi
-    done
-    printf '%s\0%s\0%s\0' "$status" "" "$BASH_COMMAND" >"$PHASER_ERRORS"
+    if [[ ! -e $PHASER_ERRORS ]]; then
+        for ((i = 0; i < ${#BASH_SOURCE[@]}; i++)); do
+            if [[ ${BASH_SOURCE[i]} == "$PHASER_SCRIPT" ]]; then
+                ((i > 0)) && line=${BASH_LINENO[i - 1]}
+                break
+            fi
+        done
+        ((i < ${#BASH_SOURCE[@]})) || line=
+        printf '%s\0%s\0%s\0' "$status" "$line" "$BASH_COMMAND" >"$PHASER_ERRORS"
+    fi
+    [[ $- != *e* ]] || exit "$status"
 }
 
 # Every variable and every function the package's shell has after the

@@ -9,7 +9,7 @@
 //!
 //! Files in the scratch directory: `input.json` (`$PHASER_INPUT`),
 //! `answer.json` (`$PHASER_OUTPUT`, optional explicit answer), `vars.sh`,
-//! `script.sh` (inline source), `env.sh` and the `stderr` FIFO (a phase
+//! `script.sh` (inline source), `env.sh` and the `stdout` and `stderr` FIFOs (a phase
 //! the long-lived bash runs), `prelude.sh` (a phase in a bash of its own),
 //! `dump` and `errors` (what the driver reports back).
 

@@ -3,13 +3,15 @@
 //! which costs a fraction of starting bash and sourcing the prelude again.
 //!
 //! The runner talks to it over two pipes: requests on its stdin, replies
-//! on its fd 3. A phase's stderr comes back through a FIFO in the phase's
-//! scratch directory (the runner keeps the last lines for the error
-//! message, as for a child it started itself); its stdout is the runner's.
+//! on its fd 3. A phase's stdout and stderr come back through FIFOs in the
+//! phase's scratch directory, copied to the runner's descriptors 1 and 2
+//! as they are while the phase runs (`phaser run` gives each phase pipes
+//! of its own there, for its log), and the last lines of stderr kept for
+//! the error message, as for a child the runner started itself.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -19,7 +21,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use phaser_stdlib::{process_group::GroupGuard, ProcessGroups};
 
 use crate::attrs_sh::quote;
-use crate::child::{self, Finished, StderrCopy};
+use crate::child::{self, Finished, StderrCopy, StdoutCopy};
 
 const SERVER: &str = include_str!("server.sh");
 
@@ -83,9 +85,7 @@ impl Server {
             quote(driver),
         );
         let (replies, reply_end) = pipe()?;
-        // The runner's stdout, for the phases (fd 4 in the server).
-        let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
-        let (reply_fd, stdout_fd) = (reply_end.as_raw_fd(), stdout.as_raw_fd());
+        let reply_fd = reply_end.as_raw_fd();
         let mut command = Command::new(bash);
         command
             .env_clear()
@@ -99,7 +99,7 @@ impl Server {
         // between fork and exec. dup2 clears close-on-exec on the copies.
         unsafe {
             command.pre_exec(move || {
-                if libc::dup2(reply_fd, 3) < 0 || libc::dup2(stdout_fd, 4) < 0 {
+                if libc::dup2(reply_fd, 3) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
@@ -107,7 +107,7 @@ impl Server {
             });
         }
         let mut child = command.spawn()?;
-        drop((reply_end, stdout));
+        drop(reply_end);
         let requests = child.stdin.take().expect("stdin is piped");
         Ok(Server {
             child,
@@ -133,14 +133,19 @@ impl Server {
         label: &str,
         groups: &ProcessGroups,
     ) -> Result<Finished, Option<String>> {
-        let fifo = scratch.join("stderr");
-        let (stderr, keeper) = open_fifo(&fifo).map_err(|e| {
-            Some(format!(
-                "making the FIFO {} for the phase's stderr: {e}",
-                fifo.display()
-            ))
-        })?;
-        let copy = StderrCopy::start(stderr);
+        let fifo = |name: &str| {
+            let path = scratch.join(name);
+            open_fifo(&path).map_err(|e| {
+                Some(format!(
+                    "making the FIFO {} for the phase's {name}: {e}",
+                    path.display()
+                ))
+            })
+        };
+        let (stdout, stdout_keeper) = fifo("stdout")?;
+        let (stderr, stderr_keeper) = fifo("stderr")?;
+        let stdout_copy = StdoutCopy::start(stdout);
+        let stderr_copy = StderrCopy::start(stderr);
 
         let mut request = Vec::with_capacity(scratch.as_os_str().len() + label.len() + 2);
         request.extend_from_slice(scratch.as_os_str().as_bytes());
@@ -159,9 +164,10 @@ impl Server {
         let group: GroupGuard = groups.adopt(pgid);
         let status = self.reply("done ");
         child::stop_what_is_left(group, label);
-        drop(keeper);
-        let (held, stderr_tail) = copy.finish();
-        child::say_what_holds_the_pipes(label, false, held);
+        drop((stdout_keeper, stderr_keeper));
+        let stdout_held = stdout_copy.finish();
+        let (stderr_held, stderr_tail) = stderr_copy.finish();
+        child::say_what_holds_the_pipes(label, stdout_held, stderr_held);
         let Some(status) = status.and_then(|s| s.parse::<i32>().ok()) else {
             return Err(Some(format!(
                 "the long-lived bash running the phase died{}",

@@ -7,9 +7,10 @@
 # Requests come on stdin: the phase's scratch directory and its label, each
 # ended by a NUL. Replies go to fd 3: `started PID` once the phase's
 # subshell runs, in a process group of its own (`set -m`), then `done
-# STATUS` when it ended. fd 4 is the stdout phases write to; this shell's
-# own stdout goes nowhere, its stderr (job notices, its own errors) to
-# server.log.
+# STATUS` when it ended. A phase's stdout and stderr are the FIFOs
+# `stdout` and `stderr` in its scratch directory, which the runner reads;
+# this shell's own stdout goes nowhere, its stderr (job notices, its own
+# errors) to server.log.
 set +e
 set -m
 
@@ -20,7 +21,7 @@ set -m
 # commands it runs start with the same signal dispositions either way.)
 __phaser_enter() {
     set +m
-    exec </dev/null >&4 2>"$1/stderr" 3>&- 4>&- || exit 126
+    exec </dev/null >"$1/stdout" 2>"$1/stderr" 3>&- || exit 126
     BASH_ARGV0=phaser-$2
     BASH_SUBSHELL=0
     SECONDS=0

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 pub fn main(source: &Path, output: Option<PathBuf>) -> i32 {
     if !source.exists() {
         eprintln!("phaser init: {} does not exist", source.display());
-        return 2;
+        return super::exit_code::MISSING_INPUT;
     }
     let src = src_as_written(source, output.as_deref());
     let detected = match phaser::init::detect(source, &src) {
         Ok(detected) => detected,
         Err(e) => {
             eprintln!("phaser init: {e:#}");
-            return 1;
+            return super::exit_code::FAILED;
         }
     };
     for reason in &detected.reasons {

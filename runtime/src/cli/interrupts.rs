@@ -51,7 +51,7 @@ impl Interrupts {
 
     /// 128 + the signal that stopped the build, the way a shell reports it.
     pub fn exit_status(&self) -> i32 {
-        128 + self.signal.load(Ordering::SeqCst)
+        super::exit_code::SIGNAL_BASE + self.signal.load(Ordering::SeqCst)
     }
 }
 

@@ -1,14 +1,22 @@
 //! Command-line parsing and the commands, each a few lines over the library.
 
+mod capture;
+mod check_cmd;
+mod events;
+mod exit_code;
 mod init_cmd;
 mod interrupts;
+mod log_cmd;
 mod nix_builder;
 mod plan_cmd;
 mod port_cmd;
+mod run_cmd;
+mod run_output;
 mod shell_cmd;
 mod source_cmd;
 mod split_cmd;
 mod std_cmd;
+mod terminal;
 
 use std::path::PathBuf;
 
@@ -17,7 +25,9 @@ use phaser::{Plan, Range, RunOptions, Runner};
 
 const EXAMPLES: &str = "\
 Examples:
+  phaser init hello-2.10.tar.gz -o hello.json && phaser check hello.json
   phaser run runtime/examples/relay.json --out-dir result
+  phaser log --build-dir /tmp/b            # the failed phase's output
   phaser run hello.json --build-dir /tmp/b --from configure --to install
   phaser plan hello.json
   phaser std --list
@@ -29,7 +39,7 @@ whose builder is phaser), phaser builds the derivation from its .attrs.json.";
 /// Runs the build phases of a package through rhai, lua, bash or any
 /// program that speaks phaser's JSON protocol.
 #[derive(Parser)]
-#[command(name = "phaser", version, about, after_help = EXAMPLES)]
+#[command(name = "phaser", version, about, after_help = format!("{EXAMPLES}\n\n{}", exit_code::TABLE))]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -75,6 +85,40 @@ enum Command {
         /// Last phase to run.
         #[arg(long)]
         to: Option<String>,
+        /// `json`: instead of the human output, one JSON event per line on
+        /// stderr (the schema: `phaser schema --events`).
+        #[arg(long, value_enum, default_value = "human")]
+        log_format: run_cmd::LogFormat,
+        /// Also write the events to FILE.
+        #[arg(long, value_name = "FILE")]
+        events: Option<PathBuf>,
+    },
+    /// Print a phase's output, kept in BUILD_DIR/.phaser/log/PHASE.log (by
+    /// default the phase that started last: the failed one).
+    #[command(
+        after_help = "Examples:\n  phaser log --build-dir /tmp/hello-build\n  phaser log --build-dir /tmp/hello-build configure --previous 1"
+    )]
+    Log {
+        /// The build directory (default: the current directory).
+        #[arg(long, default_value = ".")]
+        build_dir: PathBuf,
+        /// The phase.
+        phase: Option<String>,
+        /// An earlier run's log of the phase (1: the one before the last).
+        #[arg(long, default_value_t = 0)]
+        previous: usize,
+    },
+    /// Check a plan without running it: everything `run` checks before the
+    /// first phase, every problem with its JSON path; exit 0 only when clean.
+    #[command(
+        after_help = "Examples:\n  phaser check hello.json\n  phaser check hello.json --json"
+    )]
+    Check {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Print `{"ok": BOOL, "problems": [{"file", "at", "message"}]}` on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the resolved phase order: interpreter and provenance of each phase.
     #[command(after_help = "Example:\n  phaser plan hello.json --json")]
@@ -162,11 +206,15 @@ enum Command {
         #[arg(long, conflicts_with = "output")]
         check: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of plans (or of phaser modules).
+    /// Print the JSON Schema (draft 2020-12) of plans (or of phaser
+    /// modules, or of `phaser run`'s events).
     Schema {
         /// The schema of phaser modules (nix-support/phaser-module.json) instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "events")]
         module: bool,
+        /// The schema of `phaser run`'s events (`--log-format json`, `--events`) instead.
+        #[arg(long)]
+        events: bool,
     },
     /// Print a completion script for a shell (`source <(phaser completions bash)`).
     Completions {
@@ -198,7 +246,15 @@ enum Command {
 
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and succeed; anything else is
+            // a usage error, with sysexits' code rather than clap's 2.
+            let _ = e.print();
+            return if e.use_stderr() { exit_code::USAGE } else { 0 };
+        }
+    };
     let Some(command) = cli.command else {
         return nix_builder::main();
     };
@@ -211,6 +267,8 @@ pub fn main() -> i32 {
             resume,
             from,
             to,
+            log_format,
+            events,
         } => {
             let range = match (only, from, to) {
                 _ if resume => Range::Resume,
@@ -218,8 +276,21 @@ pub fn main() -> i32 {
                 (None, None, None) => Range::All,
                 (None, from, to) => Range::Span { from, to },
             };
-            run(&plan, build_dir, out_dir, range)
+            run_cmd::main(run_cmd::RunArgs {
+                plan,
+                build_dir,
+                out_dir,
+                range,
+                log_format,
+                events,
+            })
         }
+        Command::Log {
+            build_dir,
+            phase,
+            previous,
+        } => log_cmd::main(&build_dir, phase.as_deref(), previous),
+        Command::Check { plan, json } => check_cmd::main(&plan, json),
         Command::Plan { plan, json, show } => plan_cmd::main(&plan, json, show.as_deref()),
         Command::Source {
             plan,
@@ -255,12 +326,14 @@ pub fn main() -> i32 {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("phaser man: {e}");
-                    1
+                    exit_code::INTERNAL
                 }
             }
         }
-        Command::Schema { module } => {
-            if module {
+        Command::Schema { module, events } => {
+            if events {
+                print!("{}", events::SCHEMA);
+            } else if module {
                 print!("{}", phaser::schema::module_schema());
             } else {
                 print!("{}", phaser::schema::PLAN_SCHEMA);
@@ -276,17 +349,6 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(plan: &std::path::Path, build_dir: Option<PathBuf>, out_dir: PathBuf, range: Range) -> i32 {
-    let plan = match load_plan(plan) {
-        Ok((plan, _)) => plan,
-        Err(status) => return status,
-    };
-    let mut options = run_options(out_dir);
-    options.build_dir = build_dir;
-    options.range = range;
-    run_plan(&plan, options)
-}
-
 /// Options for a run of this command: bash phases call this phaser for
 /// `phaser std`, and SIGINT/SIGTERM/SIGHUP stop the build.
 pub(crate) fn run_options(out_dir: PathBuf) -> RunOptions {
@@ -296,28 +358,37 @@ pub(crate) fn run_options(out_dir: PathBuf) -> RunOptions {
     options
 }
 
-/// Loads and resolves a plan, or prints why not and gives the exit status
-/// (2: the plan is wrong, nothing ran).
+/// Loads and resolves a plan, or prints why not and gives the exit status.
 fn load_plan(path: &std::path::Path) -> Result<(Plan, Vec<phaser::ResolvedPhase>), i32> {
     let plan = phaser::check::load(path).map_err(|e| report_plan_errors(&e))?;
     let phases = phaser::resolve_order(&plan).map_err(|e| report_plan_errors(&e.into()))?;
     Ok((plan, phases))
 }
 
-/// Prints every problem of a plan, one per line; the exit status 2 says
-/// the plan is wrong and nothing ran.
+/// Prints every problem of a plan, one per line; returns the exit status
+/// (invalid plan, or missing input).
 fn report_plan_errors(errors: &phaser::PlanErrors) -> i32 {
     for problem in errors.iter() {
         eprintln!("phaser: {problem}");
     }
-    2
+    exit_code::of_plan_errors(errors)
 }
 
 /// Runs a loaded plan, prints the closing table, and returns the exit status.
 fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
     let runner = Runner::new(plan, options);
     let started = std::time::Instant::now();
-    match runner.run() {
+    let result = runner.run();
+    report_run(&runner, &result, started.elapsed())
+}
+
+/// Prints the closing table and what to do next; returns the exit status.
+fn report_run(
+    runner: &Runner<'_>,
+    result: &Result<phaser::RunReport, phaser::RunFailure>,
+    elapsed: std::time::Duration,
+) -> i32 {
+    match result {
         Ok(report) => {
             runner.print_table(&report.phases, report.bookkeeping, report.total);
             if let Some(status) = report.ignored_failure {
@@ -331,10 +402,10 @@ fn run_plan(plan: &Plan, options: RunOptions) -> i32 {
         Err(failure) => {
             if failure.phases.is_empty() && failure.build_top.is_none() {
                 // Nothing started (a plan error): no table to show.
-                return report_failure(&failure);
+                return report_failure(failure);
             }
-            runner.print_table(&failure.phases, failure.bookkeeping, started.elapsed());
-            report_failure(&failure)
+            runner.print_table(&failure.phases, failure.bookkeeping, elapsed);
+            report_failure(failure)
         }
     }
 }
@@ -354,19 +425,24 @@ fn report_failure(failure: &phaser::RunFailure) -> i32 {
                 dir.display()
             );
         }
-        return interrupts::Interrupts::get().exit_status();
     }
     let failed = failure
         .phases
         .last()
         .filter(|row| row.outcome == phaser::Outcome::Failed);
-    if let (Some(dir), Some(failed)) = (&failure.build_top, failed) {
-        let dir = dir.display();
+    if let (Some(top), Some(failed)) = (&failure.build_top, failed) {
+        let dir = top.display();
         let phase = &failed.name;
         eprintln!(
             "phaser: {dir} keeps the state of the last finished phase: fix the problem (in the plan, or by hand in {dir}) and continue with `--build-dir {dir} --from {phase}`: it runs `{phase}` again on the tree as it is. (After a crash or a kill, `--build-dir {dir} --resume` puts the tree back exactly where the last finished phase left it first.)"
         );
+        let log = phaser::phase_log::PhaseLogs::of_build(top).path(phase, 0);
+        if log.exists() {
+            eprintln!(
+                "phaser: the output of `{phase}` is in {} (`phaser log --build-dir {dir}` prints it)",
+                log.display()
+            );
+        }
     }
-    // As stdenv's builder: the failing command's status.
-    failure.status()
+    exit_code::of_failure(failure, || interrupts::Interrupts::get().exit_status())
 }

@@ -28,7 +28,7 @@ pub fn main() -> i32 {
         eprintln!(
             "phaser: no command given and no .attrs.json found (NIX_ATTRS_JSON_FILE, $NIX_BUILD_TOP/.attrs.json), so this is not a Nix build.\nRun `phaser --help` for the commands, e.g. `phaser run PLAN`."
         );
-        return 2;
+        return super::exit_code::USAGE;
     };
     let mut plan = match super::load_plan(&attrs) {
         Ok((plan, _)) => plan,
@@ -39,7 +39,7 @@ pub fn main() -> i32 {
         Some(serde_json::Value::Object(_))
     ) {
         eprintln!("phaser: {}: `outputs` is not an object of output paths; is `__structuredAttrs = true` set in the derivation?", attrs.display());
-        return 2;
+        return super::exit_code::INVALID_PLAN;
     }
     // One derivation of a `phaser split` build: its settings leave the
     // plan here, so the phases see the package's attributes only.
@@ -47,7 +47,7 @@ pub fn main() -> i32 {
         Ok(split) => split,
         Err(e) => {
             eprintln!("phaser: {}: {e:#}", attrs.display());
-            return 2;
+            return super::exit_code::INVALID_PLAN;
         }
     };
     let top = std::env::var_os("NIX_BUILD_TOP")

@@ -14,7 +14,7 @@ pub fn main(path: &std::path::Path, as_json: bool, show: Option<&str>) -> i32 {
             Ok(i) => &phases[i],
             Err(e) => {
                 eprintln!("phaser: {e}");
-                return 2;
+                return super::exit_code::USAGE;
             }
         };
         if let (phaser::order::Provenance::Default, Some(text)) = (

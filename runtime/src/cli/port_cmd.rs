@@ -91,7 +91,7 @@ fn check_port(original: &Plan, ported: &Ported, target: Target) -> i32 {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("phaser port: {e}");
-            return 2;
+            return super::exit_code::INTERNAL;
         }
     };
     let scratch = match tempfile::Builder::new()
@@ -137,7 +137,7 @@ fn check_port(original: &Plan, ported: &Ported, target: Target) -> i32 {
         }
         Some(difference) => {
             println!("phaser port: outputs differ: {difference}");
-            1
+            super::exit_code::FAILED
         }
     }
 }

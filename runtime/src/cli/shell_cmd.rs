@@ -46,7 +46,7 @@ pub fn main(
             Ok(i) => i,
             Err(e) => {
                 eprintln!("phaser: {e}");
-                return 2;
+                return super::exit_code::USAGE;
             }
         };
         let done = saved
@@ -157,7 +157,7 @@ pub fn phase(name: Option<&str>, vars: bool) -> i32 {
         (std::env::var_os(PLAN_VAR), std::env::var_os(BUILD_VAR))
     else {
         eprintln!("phaser phase: {PLAN_VAR} and {BUILD_VAR} are not set: run it inside `phaser shell PLAN`");
-        return 2;
+        return super::exit_code::USAGE;
     };
     let plan = match super::load_plan(Path::new(&plan_path)) {
         Ok((plan, _)) => plan,
@@ -185,7 +185,7 @@ pub fn phase(name: Option<&str>, vars: bool) -> i32 {
     }
     let Some(name) = name else {
         eprintln!("phaser phase: name the phase to run, e.g. `phaser phase build`");
-        return 2;
+        return super::exit_code::USAGE;
     };
     let out_dir = BuildState::read(&build_dir)
         .ok()

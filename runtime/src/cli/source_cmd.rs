@@ -14,14 +14,14 @@ pub fn main(plan_path: &Path, out_dir: &Path, build_dir: Option<PathBuf>) -> i32
     let last = match phases.iter().position(|p| p.name == "configure") {
         Some(0) => {
             eprintln!("phaser: `configure` is the first phase: there is no source phase to run");
-            return 2;
+            return super::exit_code::INVALID_PLAN;
         }
         Some(i) => phases[i - 1].name.clone(),
         None => match phases.iter().find(|p| p.name == "patch") {
             Some(p) => p.name.clone(),
             None => {
                 eprintln!("phaser: the plan has neither `configure` nor `patch`: cannot tell where the source phases end");
-                return 2;
+                return super::exit_code::INVALID_PLAN;
             }
         },
     };
@@ -34,7 +34,7 @@ pub fn main(plan_path: &Path, out_dir: &Path, build_dir: Option<PathBuf>) -> i32
             "phaser: {} exists and is not empty; give a new directory",
             out_dir.display()
         );
-        return 2;
+        return super::exit_code::USAGE;
     }
     let scratch = match build_dir {
         Some(dir) => Scratch::Kept(dir),

@@ -11,7 +11,7 @@ pub fn main(plan: &Path, phaser_exe: Option<PathBuf>) -> i32 {
     };
     let Some(exe) = phaser_exe.or_else(|| std::env::current_exe().ok()) else {
         eprintln!("phaser: cannot tell where this phaser is; name the builder with --phaser PATH");
-        return 2;
+        return super::exit_code::INTERNAL;
     };
     let exe = std::path::absolute(&exe).unwrap_or(exe);
     match render(&plan, &SplitOptions::new(exe)) {
@@ -24,7 +24,7 @@ pub fn main(plan: &Path, phaser_exe: Option<PathBuf>) -> i32 {
         }
         Err(e) => {
             eprintln!("phaser: {e:#}");
-            2
+            super::exit_code::INVALID_PLAN
         }
     }
 }

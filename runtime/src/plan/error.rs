@@ -12,6 +12,10 @@ pub struct PlanError {
     pub at: String,
     /// What is wrong and what to do about it.
     pub message: String,
+    /// Whether the problem is a file that does not exist (the plan file,
+    /// a `src`): the command line exits with "missing input" rather than
+    /// "invalid plan" when every problem is one.
+    pub missing_input: bool,
 }
 
 impl PlanError {
@@ -21,6 +25,15 @@ impl PlanError {
             file: file.to_string(),
             at: at.into(),
             message: message.into(),
+            missing_input: false,
+        }
+    }
+
+    /// A file named at `at` that does not exist.
+    pub fn missing(file: &str, at: impl Into<String>, message: impl Into<String>) -> PlanError {
+        PlanError {
+            missing_input: true,
+            ..PlanError::at(file, at, message)
         }
     }
 }
@@ -50,6 +63,11 @@ impl PlanErrors {
     /// The problems, one by one.
     pub fn iter(&self) -> impl Iterator<Item = &PlanError> {
         self.0.iter()
+    }
+
+    /// Whether every problem is a file that does not exist.
+    pub fn only_missing_inputs(&self) -> bool {
+        self.0.iter().all(|p| p.missing_input)
     }
 }
 

@@ -123,11 +123,15 @@ impl Plan {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            PlanError::at(
-                &path.display().to_string(),
-                "",
+            let (file, message) = (
+                path.display().to_string(),
                 format!("cannot read the plan: {e}"),
-            )
+            );
+            if e.kind() == std::io::ErrorKind::NotFound {
+                PlanError::missing(&file, "", message)
+            } else {
+                PlanError::at(&file, "", message)
+            }
         })?;
         let value: Value = serde_json::from_str(&text).map_err(|e| {
             PlanError::at(
@@ -163,7 +167,7 @@ impl Plan {
         let mut problems = attributes::check(file, &attrs);
         attributes::anchor_paths(&mut attrs, dir);
         let dependencies = crate::deps::Dependencies::resolve(&attrs).unwrap_or_else(|(at, m)| {
-            problems.push(PlanError::at(file, at, m));
+            problems.push(PlanError::missing(file, at, m));
             Default::default()
         });
         let mut plan = Plan {

@@ -139,10 +139,11 @@ fn lock(path: &Path, top: &Path) -> anyhow::Result<File> {
             } else {
                 format!(" (pid {holder})")
             };
-            bail!(
+            return Err(super::Refusal::Busy(format!(
                 "another phaser run{by} is using the build directory {}; wait for it to finish, or give this run another --build-dir",
                 top.display()
-            );
+            ))
+            .into());
         }
         return Err(error).with_context(|| format!("locking {}", path.display()));
     }

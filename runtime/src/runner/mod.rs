@@ -14,6 +14,7 @@ mod build_dir;
 mod end;
 mod observer;
 mod phase;
+mod refusal;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use crate::state::{BuildState, STATE_VERSION};
 
 pub use observer::{Console, Observer};
 pub use phase::Interrupted;
+pub use refusal::Refusal;
 
 use boundary::Bookkeeping;
 use build_dir::BuildDir;
@@ -119,7 +121,8 @@ pub struct RunReport {
 pub struct RunFailure {
     /// The error: a [`phaser_interpreters::PhaseError`] for a failing
     /// phase, [`Interrupted`] for a cancelled run, [`crate::PlanErrors`]
-    /// for a plan [`crate::check()`] found wrong (nothing ran).
+    /// for a plan [`crate::check()`] found wrong (nothing ran), [`Refusal`]
+    /// for a run that did not start.
     pub error: anyhow::Error,
     /// The phases considered so far, the failed one last.
     pub phases: Vec<PhaseReport>,
@@ -289,6 +292,7 @@ impl<'p> Runner<'p> {
     ) -> anyhow::Result<(Build, usize, usize)> {
         let dir = BuildDir::open(self.options.build_dir.as_deref(), self.plan)?;
         progress.build_top = Some(dir.top().to_path_buf());
+        self.observer.build_opened(dir.top());
         self.install_wrappers(dir.top())?;
         // Whatever a killed earlier run left running must not write into
         // the tree while this run restores or uses it.
@@ -356,7 +360,7 @@ impl<'p> Runner<'p> {
         }
         // multiple-outputs.sh's choices, which every phase reads.
         let chosen = crate::outputs::output_variables(&attrs, &outputs)
-            .map_err(|m| anyhow::anyhow!("{}: {m}", self.plan.file))?;
+            .map_err(|m| anyhow::anyhow!(Refusal::Setup(format!("{}: {m}", self.plan.file))))?;
         for (name, value) in chosen {
             attrs.entry(name).or_insert(Value::String(value));
         }

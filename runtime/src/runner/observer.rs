@@ -8,6 +8,11 @@ use crate::report::{PhaseReport, Printer};
 /// Watches a run. Every method has a default that does nothing, so an
 /// observer implements only what it needs.
 pub trait Observer {
+    /// The run took the build directory `build_top` (before any phase).
+    fn build_opened(&self, build_top: &std::path::Path) {
+        let _ = build_top;
+    }
+
     /// Phase `index` (0-based) of `total` starts (skipped phases do not).
     fn phase_started(&self, index: usize, total: usize, phase: &ResolvedPhase) {
         let _ = (index, total, phase);
