@@ -1,11 +1,11 @@
 //! Each phase's output kept in the build directory:
-//! `.phaser/log/PHASE.log`, the earlier run's moved to `PHASE.log.1` (and
+//! `.phaser/log/PHASE.log` (none when it printed nothing), the earlier
+//! run's moved to `PHASE.log.1` (and
 //! that one to `.2`, up to [`KEPT`]) when the phase runs again, and
 //! `.phaser/log/last` naming the phase that started last, so `phaser log`
 //! without a phase shows the one that failed. The runner does not write
 //! these itself: whoever captures the output (phaser's command line) does.
 
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -40,9 +40,13 @@ impl PhaseLogs {
         }
     }
 
-    /// A new, empty log for `phase`: the earlier ones move up a generation
-    /// (the oldest beyond [`KEPT`] is dropped), and `last` names `phase`.
-    pub fn create(&self, phase: &str) -> io::Result<File> {
+    /// Makes room for a new log of `phase` and returns where it goes: the
+    /// earlier ones move up a generation (the oldest beyond [`KEPT`] is
+    /// dropped), and `last` names `phase`. The file itself is for the
+    /// capture to create at the phase's first byte of output: a phase that
+    /// prints nothing leaves none (creating a file is what a no-op phase
+    /// costs most on some file systems).
+    pub fn begin(&self, phase: &str) -> io::Result<PathBuf> {
         std::fs::create_dir_all(&self.dir)?;
         for generation in (0..KEPT).rev() {
             let from = self.path(phase, generation);
@@ -51,7 +55,7 @@ impl PhaseLogs {
             }
         }
         std::fs::write(self.dir.join("last"), phase)?;
-        File::create(self.path(phase, 0))
+        Ok(self.path(phase, 0))
     }
 
     /// The phase that started last (the failed one after a failure).
@@ -70,8 +74,7 @@ mod tests {
         let top = tempfile::tempdir().unwrap();
         let logs = PhaseLogs::of_build(top.path());
         for run in 0..KEPT + 3 {
-            use std::io::Write as _;
-            writeln!(logs.create("build").unwrap(), "run {run}").unwrap();
+            std::fs::write(logs.begin("build").unwrap(), format!("run {run}\n")).unwrap();
         }
         let last = KEPT + 2;
         for generation in 0..=KEPT {
@@ -80,5 +83,10 @@ mod tests {
         }
         assert!(!logs.path("build", KEPT + 1).exists());
         assert_eq!(logs.last_phase().as_deref(), Some("build"));
+        // A run that printed nothing moves the earlier logs on all the same.
+        logs.begin("build").unwrap();
+        assert!(!logs.path("build", 0).exists());
+        let text = std::fs::read_to_string(logs.path("build", 1)).unwrap();
+        assert_eq!(text, format!("run {last}\n"));
     }
 }

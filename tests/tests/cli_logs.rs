@@ -112,6 +112,32 @@ fn log_without_a_build_says_what_to_give() {
     );
 }
 
+/// A phase that prints nothing leaves no log file (creating one is most of
+/// what a no-op phase costs on some file systems); `phaser log` says it
+/// printed nothing, and a phase that never ran is still an error.
+#[test]
+fn a_silent_phase_has_no_log_file_and_log_says_so() {
+    let sandbox = Sandbox::new();
+    let plan = json!({"phases": ["quiet", "loud"], "phaser": {"phases": {
+        "quiet": {"rhai": "#{}"},
+        "loud": {"bash": "echo loud"}
+    }}});
+    let output = sandbox.run(&plan, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(!sandbox.build_dir().join(".phaser/log/quiet.log").exists());
+    assert_eq!(log(&sandbox, "loud.log"), "loud\n");
+    let shown = phaser_log(&sandbox, &["quiet"]);
+    assert!(shown.status.success(), "{}", describe(&shown));
+    assert!(shown.stdout.is_empty(), "{}", describe(&shown));
+    assert!(
+        stderr(&shown).contains("`quiet` printed nothing"),
+        "{}",
+        describe(&shown)
+    );
+    let never = phaser_log(&sandbox, &["install"]);
+    assert_eq!(never.status.code(), Some(66), "{}", describe(&never));
+}
+
 /// `phaser run PLAN | head -1`: the reader goes away, the build goes on
 /// and its log keeps every line.
 #[test]

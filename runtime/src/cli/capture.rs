@@ -13,6 +13,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::events::Events;
@@ -39,10 +40,11 @@ pub struct Capture {
 
 impl Capture {
     /// Points descriptors 1 and 2 at new pipes whose output goes to
-    /// `sinks` and `log`, as output of `phase` (`None`: between phases).
+    /// `sinks` and the file `log` (created at the first byte), as output
+    /// of `phase` (`None`: between phases).
     pub fn start(
         phase: Option<&str>,
-        log: Option<File>,
+        log: Option<PathBuf>,
         sinks: &Sinks,
     ) -> std::io::Result<Capture> {
         Ok(Pipes::install()?.copy(phase, log, sinks))
@@ -54,7 +56,7 @@ impl Capture {
     pub fn switch(
         self,
         phase: Option<&str>,
-        log: Option<File>,
+        log: Option<PathBuf>,
         sinks: &Sinks,
     ) -> std::io::Result<Capture> {
         let pipes = Pipes::install()?;
@@ -187,8 +189,8 @@ impl Pipes {
     }
 
     /// A thread per pipe, copying it.
-    fn copy(self, phase: Option<&str>, log: Option<File>, sinks: &Sinks) -> Capture {
-        let log = Arc::new(Mutex::new(log));
+    fn copy(self, phase: Option<&str>, log: Option<PathBuf>, sinks: &Sinks) -> Capture {
+        let log = Arc::new(Mutex::new(LogFile::Due(log)));
         let mut pipes = Vec::new();
         for (read, stream) in [(self.stdout, Stream::Stdout), (self.stderr, Stream::Stderr)] {
             let pipe = Arc::new(Pipe {
@@ -209,11 +211,36 @@ impl Pipes {
     }
 }
 
+/// A phase's log file, created when the first output comes: a phase that
+/// prints nothing costs no file.
+enum LogFile {
+    /// Not created yet (`None`: no log wanted, or it could not be created).
+    Due(Option<PathBuf>),
+    Open(File),
+}
+
+impl LogFile {
+    fn write(&mut self, chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
+        if let LogFile::Due(path) = self {
+            match path.take().map(File::create) {
+                Some(Ok(file)) => *self = LogFile::Open(file),
+                _ => return,
+            }
+        }
+        if let LogFile::Open(file) = self {
+            let _ = file.write_all(chunk);
+        }
+    }
+}
+
 /// Where one pipe's output goes.
 struct Copier {
     phase: Option<String>,
     stream: Stream,
-    log: Arc<Mutex<Option<File>>>,
+    log: Arc<Mutex<LogFile>>,
     sinks: Sinks,
 }
 
@@ -221,9 +248,10 @@ impl Copier {
     /// One chunk to the log, the terminal and (line by line) the events;
     /// `partial` holds a line not yet ended.
     fn deliver(&self, chunk: &[u8], partial: &mut Vec<u8>) {
-        if let Some(log) = self.log.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            let _ = log.write_all(chunk);
-        }
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write(chunk);
         self.sinks.terminal.write(self.stream, chunk);
         if let Some(events) = &self.sinks.events {
             partial.extend_from_slice(chunk);

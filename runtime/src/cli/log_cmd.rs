@@ -27,6 +27,15 @@ pub fn main(build_dir: &Path, phase: Option<&str>, previous: usize) -> i32 {
                 exit_code::INTERNAL
             }
         },
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && previous == 0
+                && ran(build_dir, &logs, &phase) =>
+        {
+            // A phase that printed nothing leaves no log file.
+            eprintln!("phaser log: `{phase}` printed nothing");
+            0
+        }
         Err(e) => {
             let mut kept: Vec<String> = std::fs::read_dir(logs.dir())
                 .into_iter()
@@ -51,4 +60,15 @@ pub fn main(build_dir: &Path, phase: Option<&str>, previous: usize) -> i32 {
             exit_code::MISSING_INPUT
         }
     }
+}
+
+/// Whether `phase` ran in the build in `build_dir`: the phase that
+/// started last, a finished one, or one with logs of other runs.
+fn ran(build_dir: &Path, logs: &PhaseLogs, phase: &str) -> bool {
+    logs.last_phase().as_deref() == Some(phase)
+        || (1..=phaser::phase_log::KEPT).any(|n| logs.path(phase, n).exists())
+        || phaser::BuildState::read(build_dir)
+            .ok()
+            .flatten()
+            .is_some_and(|state| state.completed.iter().any(|done| done == phase))
 }

@@ -95,8 +95,8 @@ impl RunOutput {
     /// Moves the capture to `phase`'s pipes (`None`: between phases).
     fn switch(&self, state: &mut State, phase: Option<&str>) {
         let log = match (phase, &state.logs) {
-            (Some(phase), Some(logs)) => match logs.create(phase) {
-                Ok(file) => Some((file, logs.path(phase, 0))),
+            (Some(phase), Some(logs)) => match logs.begin(phase) {
+                Ok(path) => Some((path.clone(), path)),
                 Err(e) => {
                     self.note_now(&format!(
                         "cannot keep the log of `{phase}` in {}: {e}",
@@ -206,6 +206,9 @@ impl Observer for Observing {
             output.sinks.terminal.set_status(None);
             state.in_phase = false;
         }
+        // The capture has copied everything by now: a phase that printed
+        // nothing has no log file.
+        let log = log.filter(|path| path.exists());
         match report.outcome {
             Outcome::Failed => state.failed = Some((report.clone(), log)),
             Outcome::Interrupted => output.phase_end(report, None, log),
