@@ -11,7 +11,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -60,7 +60,7 @@ pub(super) fn can_serve<'a>(mut env: impl Iterator<Item = &'a String>) -> bool {
 pub(super) struct Server {
     child: Child,
     requests: ChildStdin,
-    replies: BufReader<File>,
+    replies: BufReader<std::io::PipeReader>,
     /// Where the server's own complaints go (`server.log`).
     dir: PathBuf,
 }
@@ -84,7 +84,8 @@ impl Server {
             quote(&prelude_file.to_string_lossy()),
             quote(driver),
         );
-        let (replies, reply_end) = pipe()?;
+        // std's pipe: both ends closed on exec (fd 3 is a dup2 copy).
+        let (replies, reply_end) = std::io::pipe()?;
         let reply_fd = reply_end.as_raw_fd();
         let mut command = Command::new(bash);
         command
@@ -112,7 +113,7 @@ impl Server {
         Ok(Server {
             child,
             requests,
-            replies: BufReader::new(File::from(replies)),
+            replies: BufReader::new(replies),
             dir: dir.to_path_buf(),
         })
     }
@@ -225,16 +226,6 @@ fn exit_status(status: i32, scratch: &Path) -> ExitStatus {
     } else {
         ExitStatus::from_raw((status & 0xff) << 8)
     }
-}
-
-/// A pipe whose ends are closed on exec: (read end, write end).
-fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills both descriptors, which we then own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 /// A fresh FIFO at `path`, opened for reading, and a writing end the

@@ -96,7 +96,7 @@ impl RunOutput {
     fn switch(&self, state: &mut State, phase: Option<&str>) {
         let log = match (phase, &state.logs) {
             (Some(phase), Some(logs)) => match logs.begin(phase) {
-                Ok(path) => Some((path.clone(), path)),
+                Ok(path) => Some(path),
                 Err(e) => {
                     self.note_now(&format!(
                         "cannot keep the log of `{phase}` in {}: {e}",
@@ -107,16 +107,15 @@ impl RunOutput {
             },
             _ => None,
         };
-        let (file, path) = log.unzip();
-        state.log = path;
+        state.log = log.clone();
         let wanted = phase.is_some() || self.between_phases;
         let next = match (state.capture.take(), wanted) {
-            (Some(capture), true) => capture.switch(phase, file, &self.sinks).map(Some),
+            (Some(capture), true) => capture.switch(phase, log, &self.sinks).map(Some),
             (Some(capture), false) => {
                 capture.stop(&self.sinks.terminal);
                 Ok(None)
             }
-            (None, true) => Capture::start(phase, file, &self.sinks).map(Some),
+            (None, true) => Capture::start(phase, log, &self.sinks).map(Some),
             (None, false) => Ok(None),
         };
         match next {
