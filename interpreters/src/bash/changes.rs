@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Number, Value};
 
+use super::declare_p;
 use super::vars::{
     is_attribute_name, own_hooks, scalar_text, Declared, DEFAULT_HOOKS, FUNCTIONS_KEY, PER_PHASE,
 };
@@ -23,7 +24,7 @@ const BASH_DEFAULTS: &[&str] = &["SHELL", "TERM"];
 
 /// One shell variable as the driver dumped it.
 #[derive(Debug, Clone, PartialEq)]
-enum Variable {
+pub(super) enum Variable {
     Scalar { value: String, exported: bool },
     Array(Vec<String>),
     Assoc(Vec<(String, String)>),
@@ -32,64 +33,68 @@ enum Variable {
 /// What the driver dumped after the script finished.
 #[derive(Debug, Default)]
 pub(super) struct Dump {
-    cwd: String,
-    variables: BTreeMap<String, Variable>,
-    functions: BTreeMap<String, String>,
+    pub(super) cwd: String,
+    pub(super) variables: BTreeMap<String, Variable>,
+    pub(super) functions: BTreeMap<String, String>,
 }
 
 impl Dump {
     /// Parses the NUL-separated records `__phaser_dump` writes.
     pub fn parse(bytes: &[u8]) -> Result<Dump, String> {
-        let mut fields = bytes
-            .split(|b| *b == 0)
-            .map(|f| String::from_utf8_lossy(f).into_owned());
+        let mut fields = bytes.split(|b| *b == 0);
         let mut dump = Dump::default();
         let mut complete = false;
-        let mut next = |what: &str| {
+        let mut raw = |what: &str| {
             fields
                 .next()
                 .ok_or_else(|| format!("variable dump ends early, at {what}"))
         };
+        let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         loop {
-            let tag = match next("tag") {
-                Ok(tag) if tag.is_empty() => break,
-                Ok(tag) => tag,
+            let tag = match raw("tag") {
+                Ok([]) => break,
+                Ok(tag) => lossy(tag),
                 Err(_) => break,
             };
-            let count = |text: String| -> Result<usize, String> {
-                text.parse()
-                    .map_err(|_| "bad count in the variable dump".to_string())
+            let count = |text: &[u8]| -> Result<usize, String> {
+                std::str::from_utf8(text)
+                    .ok()
+                    .and_then(|text| text.parse().ok())
+                    .ok_or_else(|| "bad count in the variable dump".to_string())
             };
             match tag.as_str() {
                 "end" => {
                     complete = true;
                     break;
                 }
-                "cwd" => dump.cwd = next("cwd")?,
+                "cwd" => dump.cwd = lossy(raw("cwd")?),
+                "P" => dump.read_listing(raw("listing")?)?,
                 "E" | "S" => {
-                    let name = next("name")?;
-                    let value = next("value")?;
+                    let name = lossy(raw("name")?);
+                    let value = lossy(raw("value")?);
                     let exported = tag == "E";
                     dump.variables
                         .insert(name, Variable::Scalar { value, exported });
                 }
                 "A" => {
-                    let name = next("name")?;
-                    let n = count(next("count")?)?;
-                    let items = (0..n).map(|_| next("item")).collect::<Result<_, _>>()?;
+                    let name = lossy(raw("name")?);
+                    let n = count(raw("count")?)?;
+                    let items = (0..n)
+                        .map(|_| raw("item").map(lossy))
+                        .collect::<Result<_, _>>()?;
                     dump.variables.insert(name, Variable::Array(items));
                 }
                 "H" => {
-                    let name = next("name")?;
-                    let n = count(next("count")?)?;
+                    let name = lossy(raw("name")?);
+                    let n = count(raw("count")?)?;
                     let pairs = (0..n)
-                        .map(|_| Ok((next("key")?, next("value")?)))
+                        .map(|_| Ok((lossy(raw("key")?), lossy(raw("value")?))))
                         .collect::<Result<_, String>>()?;
                     dump.variables.insert(name, Variable::Assoc(pairs));
                 }
                 "F" => {
-                    let name = next("name")?;
-                    let definition = next("definition")?;
+                    let name = lossy(raw("name")?);
+                    let definition = lossy(raw("definition")?);
                     dump.functions
                         .insert(name, definition.trim_end().to_string());
                 }
@@ -103,6 +108,41 @@ impl Dump {
             ));
         }
         Ok(dump)
+    }
+
+    /// Takes in the variables of a `declare -p` listing: those set, but
+    /// not name references (the driver writes what they read as in records
+    /// of their own) nor phaser's and bash's own.
+    fn read_listing(&mut self, listing: &[u8]) -> Result<(), String> {
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        for declaration in declare_p::parse(listing)? {
+            let name = declaration.name;
+            if declaration.flags.contains('n')
+                || name.starts_with("__phaser")
+                || name.starts_with("BASH_")
+            {
+                continue;
+            }
+            let flags = declaration.flags;
+            let variable = match declaration.value {
+                None => continue,
+                Some(declare_p::Value::List(items)) if flags.contains('A') => Variable::Assoc(
+                    items
+                        .into_iter()
+                        .map(|(key, value)| (text(key), text(value)))
+                        .collect(),
+                ),
+                Some(declare_p::Value::List(items)) => {
+                    Variable::Array(items.into_iter().map(|(_, value)| text(value)).collect())
+                }
+                Some(declare_p::Value::Scalar(value)) => Variable::Scalar {
+                    value: text(value),
+                    exported: flags.contains('x'),
+                },
+            };
+            self.variables.insert(name, variable);
+        }
+        Ok(())
     }
 
     /// The answer: what changed against `input` and what the declarations

@@ -14,6 +14,9 @@
 //! `dump` and `errors` (what the driver reports back).
 
 mod changes;
+mod declare_p;
+#[cfg(test)]
+mod dump_parity_tests;
 mod server;
 mod syntax;
 mod vars;
@@ -27,7 +30,10 @@ use crate::{
     ScriptSource,
 };
 
+/// What runs each phase (in a subshell of the long-lived bash, or in a
+/// fresh bash), and the functions it calls, defined once per bash.
 const DRIVER: &str = include_str!("driver.sh");
+const DRIVER_FUNCTIONS: &str = include_str!("driver_functions.sh");
 
 /// stdenv's shell options for phases, set before the prelude is sourced.
 const OPTIONS: &str = include_str!("options.sh");
@@ -35,7 +41,8 @@ const OPTIONS: &str = include_str!("options.sh");
 /// A bash of its own for one phase: the options, the prelude, the driver.
 fn fresh_shell_script() -> &'static str {
     static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SCRIPT.get_or_init(|| format!("{OPTIONS}source \"$PHASER_PRELUDE\"\n{DRIVER}"))
+    SCRIPT
+        .get_or_init(|| format!("{OPTIONS}source \"$PHASER_PRELUDE\"\n{DRIVER_FUNCTIONS}{DRIVER}"))
 }
 
 /// The prelude's parts, in the order they are sourced.
@@ -155,8 +162,14 @@ impl BashInterpreter {
             }
             if slot.is_none() {
                 *slot = Some(
-                    server::Server::start(&self.bash, &server_dir, prelude(), DRIVER)
-                        .map_err(|e| format!("could not start {}: {e}", self.bash.display()))?,
+                    server::Server::start(
+                        &self.bash,
+                        &server_dir,
+                        prelude(),
+                        DRIVER_FUNCTIONS,
+                        DRIVER,
+                    )
+                    .map_err(|e| format!("could not start {}: {e}", self.bash.display()))?,
                 );
             }
             let running = slot.as_mut().expect("started above");
@@ -244,13 +257,7 @@ impl Interpreter for BashInterpreter {
             phaser_stdlib::control_file::overwrite(&file(name), bytes)
                 .map_err(|e| io("writing the phase's files", e))?;
         }
-        for stale in [
-            "answer.json",
-            "dump",
-            "errors",
-            "dump.functions",
-            "dump.names",
-        ] {
+        for stale in ["answer.json", "dump", "errors"] {
             let _ = std::fs::remove_file(file(stale));
         }
 

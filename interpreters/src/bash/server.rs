@@ -68,7 +68,13 @@ pub(super) struct Server {
 impl Server {
     /// Starts bash with `prelude` (stdenv's options and functions) in
     /// `dir`, a directory of its own.
-    pub fn start(bash: &Path, dir: &Path, prelude: &str, driver: &str) -> std::io::Result<Server> {
+    pub fn start(
+        bash: &Path,
+        dir: &Path,
+        prelude: &str,
+        driver_functions: &str,
+        driver: &str,
+    ) -> std::io::Result<Server> {
         std::fs::create_dir_all(dir)?;
         let prelude_file = dir.join("prelude.sh");
         phaser_stdlib::control_file::overwrite(&prelude_file, prelude.as_bytes())?;
@@ -79,7 +85,7 @@ impl Server {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&log_file)?;
         let script = format!(
-            "{}source {}\n__phaser_driver={}\n{SERVER}",
+            "{}source {}\n{driver_functions}__phaser_driver={}\n{SERVER}",
             super::OPTIONS,
             quote(&prelude_file.to_string_lossy()),
             quote(driver),

@@ -27,6 +27,11 @@ __phaser_enter() {
     SECONDS=0
 }
 
+# The functions every phase starts with, for the dump to tell at a glance
+# that a phase defined none (through a file: a `$(...)` would fork).
+declare -F >functions
+IFS= read -r -d '' __phaser_functions_at_start <functions
+
 while IFS= read -r -d '' __phaser_dir && IFS= read -r -d '' __phaser_label; do
     (
         __phaser_enter "$__phaser_dir" "$__phaser_label"
