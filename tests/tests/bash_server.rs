@@ -8,13 +8,15 @@ use serde_json::{json, Value};
 /// Everything a phase's shell can see of itself, written to `$out.probe`:
 /// variables, functions, options, traps, limits, open descriptors, its
 /// name and the environment. (`$$`, `$BASHPID` and the clocks differ from
-/// run to run; phaser's own `PHASER_*` name per-build files.)
+/// run to run; phaser's own `PHASER_*` name per-build files.) The shell
+/// reads its own signal masks: a child reading them could catch bash
+/// blocking signals around a fork.
 const PROBE: &str = r#"
 {
 declare -p | grep -v -E '^declare -[-a-zA-Z]* (BASHPID|BASH_ARGV|BASH_LINENO|BASH_SOURCE|BASH_COMMAND|BASH_EXECUTION_STRING|_=|PHASER_|__phaser|EPOCH|SRANDOM|RANDOM|PPID|SECONDS|env=)'
 declare -F | grep -v __phaser
 shopt -p; set -o; trap -p; umask; ulimit -a
-grep -E '^Sig(Blk|Cgt)' /proc/$BASHPID/status
+while IFS= read -r line; do case $line in SigBlk*|SigCgt*) echo "$line" ;; esac; done </proc/$BASHPID/status
 ls /proc/$BASHPID/fd
 echo "argv0=$0 args=$# subshell=$BASH_SUBSHELL"
 env | grep -v -E '^(PHASER_|_=|a-b=)' | sort
@@ -114,4 +116,32 @@ fn a_phase_that_kills_its_bash_fails_and_the_next_run_continues() {
     std::fs::write(sandbox.path("fixed"), "").unwrap();
     let output = sandbox.run(&plan, &["--from", "second"]);
     assert!(output.status.success(), "{}", describe(&output));
+}
+
+/// The long-lived bash's phases share its files; what a process a phase
+/// left behind writes late (an explicit answer, a failure record from a
+/// background subshell's ERR trap, output) must never count as a later
+/// phase's.
+#[test]
+fn a_process_an_earlier_phase_left_behind_cannot_answer_for_a_later_one() {
+    let sandbox = Sandbox::new();
+    let late = r#"
+        (setsid sh -c 'sleep 1; echo "{\"attrs\": {\"injected\": true}}" > "$PHASER_OUTPUT"' \
+            </dev/null >/dev/null 2>&1 &)
+        (setsid sh -c 'sleep 1; printf "1\0007\0late\0" > "$PHASER_ERRORS"' \
+            </dev/null >/dev/null 2>&1 &)
+        early=yes"#;
+    let plan = json!({
+        "phases": ["early", "later"],
+        "phaser": {"phases": {
+            "early": {"bash": late},
+            "later": {"bash": "sleep 2; later=yes; mkdir -p $out"}
+        }}
+    });
+    let output = sandbox.run(&plan, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let attrs = &sandbox.state()["attrs"];
+    assert_eq!(attrs["early"], "yes");
+    assert_eq!(attrs["later"], "yes");
+    assert!(attrs.get("injected").is_none(), "{attrs}");
 }

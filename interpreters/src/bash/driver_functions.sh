@@ -38,15 +38,20 @@ __phaser_phase() {
 # what a name reference (`declare -n`) reads as, and the functions the
 # package defined (those are skipped when the list of functions is still
 # the one the phase started with, `__phaser_functions_at_start`). Both
-# lists come through the dump file itself: a `$(...)` would fork.
+# lists come through a file (a `$(...)` would fork), ended by a NUL.
+#
+# Both files are written in place (`1<>`, not `>`): ext4 flushes a file at
+# once when it is cut to nothing and written again, which costs
+# milliseconds. What is left of an older, longer content lies after the
+# NUL, or after the dump's `end` record, where nobody reads.
 __phaser_dump() {
     # (No `local -` to restore errexit: nothing runs after the dump, and
     # `declare -p` would list it.)
     local __phaser_listed __phaser_functions __phaser_refs __phaser_line __phaser_n \
         __phaser_a __phaser_k
     set +e
-    { declare -F; printf '\1\n'; declare -pn; } >"$PHASER_DUMP"
-    IFS= read -r -d '' __phaser_listed <"$PHASER_DUMP"
+    { declare -F; printf '\1\n'; declare -pn; printf '\0'; } 1<>"$PHASER_DUMP-listing"
+    IFS= read -r -d '' __phaser_listed <"$PHASER_DUMP-listing"
     __phaser_functions=${__phaser_listed%%$'\1\n'*}
     __phaser_refs=${__phaser_listed#*$'\1\n'}
     {
@@ -93,5 +98,5 @@ __phaser_dump() {
         fi
         # The last record: a dump without it was cut short (a full disk).
         printf 'end\0'
-    } >"$PHASER_DUMP"
+    } 1<>"$PHASER_DUMP"
 }

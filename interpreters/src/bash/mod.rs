@@ -17,6 +17,7 @@ mod changes;
 mod declare_p;
 #[cfg(test)]
 mod dump_parity_tests;
+mod phase_files;
 mod server;
 mod syntax;
 mod vars;
@@ -29,6 +30,7 @@ use crate::{
     Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
     ScriptSource,
 };
+use phase_files::PhaseFiles;
 
 /// What runs each phase (in a subshell of the long-lived bash, or in a
 /// fresh bash), and the functions it calls, defined once per bash.
@@ -92,7 +94,7 @@ pub struct BashInterpreter {
     phaser_exe: PathBuf,
     /// The long-lived bash, started at the first phase it runs (`None`:
     /// every phase starts a bash of its own).
-    server: Option<Arc<Mutex<Option<server::Server>>>>,
+    server: Option<Arc<Mutex<ServerSlot>>>,
 }
 
 impl BashInterpreter {
@@ -121,24 +123,30 @@ impl BashInterpreter {
         self
     }
 
-    /// Runs the phase whose files are in `dir` in a subshell of the
-    /// long-lived bash (starting it, or a new one if it died).
+    /// Runs the phase in a subshell of the long-lived bash (starting it,
+    /// or a new one if it died), from the files of its directory.
     fn run_in_server(
         &self,
-        slot: &Mutex<Option<server::Server>>,
+        slot: &mut ServerSlot,
+        script: &Script,
         input: &PhaseInput,
         invocation: &Invocation<'_>,
-        script_path: &Path,
-    ) -> Result<child::Finished, String> {
-        let dir = invocation.scratch;
-        let server_dir = dir.with_file_name(".bash-server");
+    ) -> Result<Ran, PhaseError> {
+        let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
+        slot.phases += 1;
+        let files = PhaseFiles::shared(
+            &invocation.scratch.with_file_name(".bash-server"),
+            slot.phases,
+        );
+        let (script_path, declared) = write_files(&files, script, input)
+            .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
         let mut env = vars::exports(input);
-        let driver_vars = self.driver_vars(dir, &server_dir.join("prelude.sh"), script_path, input);
         let groups_record = invocation
             .groups
             .record_file()
             .map(|f| (phaser_stdlib::GROUPS_VAR, f.as_os_str().to_os_string()));
         let roots = std::env::join_paths(invocation.roots).unwrap_or_default();
+        let driver_vars = self.driver_vars(&files, &files.file("prelude.sh"), &script_path, input);
         for (name, value) in [
             (phaser_stdlib::WRITE_ROOTS_VAR, roots),
             (phaser_stdlib::PHASE_VAR, invocation.label.into()),
@@ -152,65 +160,149 @@ impl BashInterpreter {
                 attrs_sh::quote(&value.to_string_lossy())
             ));
         }
-        phaser_stdlib::control_file::overwrite(&dir.join("env.sh"), env.as_bytes())
-            .map_err(|e| format!("writing the phase's files: {e}"))?;
+        files
+            .write("env.sh", env.as_bytes())
+            .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
 
-        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
         for attempt in 0..2 {
-            if !slot.as_mut().is_some_and(server::Server::is_alive) {
-                *slot = None;
+            if !slot.server.as_mut().is_some_and(server::Server::is_alive) {
+                slot.server = None;
             }
-            if slot.is_none() {
-                *slot = Some(
+            if slot.server.is_none() {
+                slot.server = Some(
                     server::Server::start(
                         &self.bash,
-                        &server_dir,
+                        &files.dir,
                         prelude(),
                         DRIVER_FUNCTIONS,
                         DRIVER,
                     )
-                    .map_err(|e| format!("could not start {}: {e}", self.bash.display()))?,
+                    .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?,
                 );
             }
-            let running = slot.as_mut().expect("started above");
-            match running.run(dir, invocation.label, invocation.groups) {
-                Ok(finished) => return Ok(finished),
-                Err(None) if attempt == 0 => *slot = None,
+            let running = slot.server.as_mut().expect("started above");
+            match running.run(&files, invocation.label, invocation.groups) {
+                Ok(finished) => {
+                    return Ok(Ran {
+                        files,
+                        finished,
+                        declared,
+                    })
+                }
+                Err(None) if attempt == 0 => slot.server = None,
                 Err(None) => break,
                 Err(Some(message)) => {
-                    *slot = None;
-                    return Err(message);
+                    slot.server = None;
+                    return Err(fail(message));
                 }
             }
         }
-        *slot = None;
-        Err(format!(
+        slot.server = None;
+        Err(fail(format!(
             "{} stopped before it could run the phase",
             self.bash.display()
-        ))
+        )))
+    }
+
+    /// Runs the phase in a bash of its own, from the files of its scratch
+    /// directory.
+    fn run_alone(
+        &self,
+        script: &Script,
+        input: &PhaseInput,
+        invocation: &Invocation<'_>,
+    ) -> Result<Ran, PhaseError> {
+        let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
+        let files = PhaseFiles::own(invocation.scratch);
+        let (script_path, declared) = write_files(&files, script, input)
+            .and_then(|written| {
+                files
+                    .write("prelude.sh", prelude().as_bytes())
+                    .map(|()| written)
+            })
+            .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
+        let mut command = child::phase_command(&self.bash, input, invocation);
+        command
+            .arg("--noprofile")
+            .arg("--norc")
+            .arg("-c")
+            .arg(fresh_shell_script())
+            .arg(format!("phaser-{}", invocation.label))
+            .envs(self.driver_vars(&files, &files.file("prelude.sh"), &script_path, input));
+        let finished = child::run(&mut command, None, false, invocation)
+            .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?;
+        Ok(Ran {
+            files,
+            finished,
+            declared,
+        })
     }
 
     /// The variables the driver reads, as the phase's environment has them.
     fn driver_vars(
         &self,
-        dir: &Path,
+        files: &PhaseFiles,
         prelude: &Path,
         script: &Path,
         input: &PhaseInput,
     ) -> Vec<(&'static str, std::ffi::OsString)> {
-        let file = |name: &str| dir.join(name).into_os_string();
+        let os = |path: &Path| path.as_os_str().to_os_string();
         vec![
-            ("PHASER_INPUT", file("input.json")),
-            ("PHASER_OUTPUT", file("answer.json")),
-            ("PHASER_PRELUDE", prelude.as_os_str().to_os_string()),
-            ("PHASER_VARS", file("vars.sh")),
-            ("PHASER_SCRIPT", script.as_os_str().to_os_string()),
-            ("PHASER_DUMP", file("dump")),
-            ("PHASER_ERRORS", file("errors")),
-            ("PHASER_CWD", input.paths.cwd.as_os_str().to_os_string()),
-            ("PHASER_EXE", self.phaser_exe.as_os_str().to_os_string()),
+            ("PHASER_INPUT", os(&files.file("input.json"))),
+            ("PHASER_OUTPUT", os(&files.answer)),
+            ("PHASER_PRELUDE", os(prelude)),
+            ("PHASER_VARS", os(&files.file("vars.sh"))),
+            ("PHASER_SCRIPT", os(script)),
+            ("PHASER_DUMP", os(&files.dump)),
+            ("PHASER_ERRORS", os(&files.errors)),
+            ("PHASER_CWD", os(&input.paths.cwd)),
+            ("PHASER_EXE", os(&self.phaser_exe)),
         ]
     }
+}
+
+/// A phase whose bash ended: where its files are, how it ended, and what
+/// its variables declared.
+struct Ran {
+    files: PhaseFiles,
+    finished: child::Finished,
+    declared: vars::Declared,
+}
+
+/// The long-lived bash (`None` until the first phase it runs, or after it
+/// died) and how many phases it was asked to run.
+#[derive(Debug, Default)]
+struct ServerSlot {
+    server: Option<server::Server>,
+    phases: u64,
+}
+
+/// Writes the files a phase runs from into `files`' directory: its input,
+/// its variables and (when inline) its script. Returns the script's path
+/// and what the variables declared.
+fn write_files(
+    files: &PhaseFiles,
+    script: &Script,
+    input: &PhaseInput,
+) -> std::io::Result<(PathBuf, vars::Declared)> {
+    files.prepare()?;
+    let script_path = match &script.source {
+        ScriptSource::Inline(text) => {
+            files.write("script.sh", text.as_bytes())?;
+            files.file("script.sh")
+        }
+        ScriptSource::File(path) => path.clone(),
+        ScriptSource::Argv(_) => {
+            return Err(std::io::Error::other(
+                "a bash body is source text or a file, not an argv",
+            ))
+        }
+    };
+    let (declarations, declared) = vars::declarations(input);
+    let payload = serde_json::to_vec(input).map_err(std::io::Error::other)?;
+    files.write("input.json", &payload)?;
+    files.write("vars.sh", declarations.as_bytes())?;
+    Ok((script_path, declared))
 }
 
 impl Interpreter for BashInterpreter {
@@ -225,80 +317,23 @@ impl Interpreter for BashInterpreter {
         invocation: &Invocation<'_>,
     ) -> Result<Answer, PhaseError> {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
-        let io = |what: &str, e: std::io::Error| fail(format!("{what}: {e}"));
-        let dir = invocation.scratch;
-        // phaser's own directory: a symlink there is not followed.
-        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
-            std::fs::remove_file(dir)
-                .map_err(|e| io("removing a symlink in the scratch directory's place", e))?;
+        if matches!(script.source, ScriptSource::Argv(_)) {
+            return Err(fail(
+                "a bash body is source text or a file, not an argv".into(),
+            ));
         }
-        std::fs::create_dir_all(dir).map_err(|e| io("creating the scratch directory", e))?;
-        let file = |name: &str| dir.join(name);
-
-        let script_path = match &script.source {
-            ScriptSource::Inline(text) => {
-                phaser_stdlib::control_file::overwrite(&file("script.sh"), text.as_bytes())
-                    .map_err(|e| io("writing the script", e))?;
-                file("script.sh")
+        match &self.server {
+            Some(slot) if server::can_serve(input.env.keys()) => {
+                // Held until the answer is read: the phases share the files.
+                let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+                let ran = self.run_in_server(&mut slot, script, input, invocation)?;
+                read_answer(ran, script, input, invocation)
             }
-            ScriptSource::File(path) => path.clone(),
-            ScriptSource::Argv(_) => {
-                return Err(fail(
-                    "a bash body is source text or a file, not an argv".into(),
-                ))
-            }
-        };
-        let (declarations, declared) = vars::declarations(input);
-        let payload = serde_json::to_vec(input).map_err(|e| fail(e.to_string()))?;
-        for (name, bytes) in [
-            ("input.json", payload.as_slice()),
-            ("vars.sh", declarations.as_bytes()),
-        ] {
-            phaser_stdlib::control_file::overwrite(&file(name), bytes)
-                .map_err(|e| io("writing the phase's files", e))?;
-        }
-        for stale in ["answer.json", "dump", "errors"] {
-            let _ = std::fs::remove_file(file(stale));
-        }
-
-        let finished = match &self.server {
-            Some(slot) if server::can_serve(input.env.keys()) => self
-                .run_in_server(slot, input, invocation, &script_path)
-                .map_err(fail)?,
             _ => {
-                phaser_stdlib::control_file::overwrite(&file("prelude.sh"), prelude().as_bytes())
-                    .map_err(|e| io("writing the phase's files", e))?;
-                let mut command = child::phase_command(&self.bash, input, invocation);
-                command
-                    .arg("--noprofile")
-                    .arg("--norc")
-                    .arg("-c")
-                    .arg(fresh_shell_script())
-                    .arg(format!("phaser-{}", invocation.label))
-                    .envs(self.driver_vars(dir, &file("prelude.sh"), &script_path, input));
-                child::run(&mut command, None, false, invocation)
-                    .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?
+                let ran = self.run_alone(script, input, invocation)?;
+                read_answer(ran, script, input, invocation)
             }
-        };
-
-        if !finished.status.success() {
-            let (location, command) = failure_position(&file("errors"), &script.name);
-            let what = match command {
-                Some(command) => format!("`{command}` {}", child::describe_status(finished.status)),
-                None => format!("the script {}", child::describe_status(finished.status)),
-            };
-            return Err(fail(what)
-                .at(location)
-                .with_stderr_tail(finished.stderr_tail)
-                .with_status(child::shell_status(finished.status)));
         }
-
-        let dump = std::fs::read(file("dump")).map_err(|_| {
-            fail("the script ended the shell early (an `exit` in a phase body?) so its changes are unknown; use `return` instead".into())
-        })?;
-        let explicit = std::fs::read(file("answer.json")).ok();
-        answer(input, &declared, &dump, explicit.as_deref())
-            .map_err(|m| fail(m).with_stderr_tail(finished.stderr_tail))
     }
 
     /// `bash -n` on the scripts: all of them in one bash when they are all
@@ -306,6 +341,39 @@ impl Interpreter for BashInterpreter {
     fn check(&self, scripts: &[&Script]) -> Vec<Result<(), String>> {
         syntax::check(&self.bash, scripts)
     }
+}
+
+/// The answer of a phase that ran, from what the driver reported in its
+/// files, or the error saying where and why it failed.
+fn read_answer(
+    ran: Ran,
+    script: &Script,
+    input: &PhaseInput,
+    invocation: &Invocation<'_>,
+) -> Result<Answer, PhaseError> {
+    let Ran {
+        files,
+        finished,
+        declared,
+    } = ran;
+    let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
+    if !finished.status.success() {
+        let (location, command) = failure_position(&files.errors, &script.name);
+        let what = match command {
+            Some(command) => format!("`{command}` {}", child::describe_status(finished.status)),
+            None => format!("the script {}", child::describe_status(finished.status)),
+        };
+        return Err(fail(what)
+            .at(location)
+            .with_stderr_tail(finished.stderr_tail)
+            .with_status(child::shell_status(finished.status)));
+    }
+    let dump = files.read_dump().ok_or_else(|| {
+        fail("the script ended the shell early (an `exit` in a phase body?) so its changes are unknown; use `return` instead".into())
+    })?;
+    let explicit = std::fs::read(&files.answer).ok();
+    answer(input, &declared, &dump, explicit.as_deref())
+        .map_err(|m| fail(m).with_stderr_tail(finished.stderr_tail))
 }
 
 /// A bash phase's answer: what the driver's variable `dump` says the

@@ -3,8 +3,8 @@
 //! which costs a fraction of starting bash and sourcing the prelude again.
 //!
 //! The runner talks to it over two pipes: requests on its stdin, replies
-//! on its fd 3. A phase's stdout and stderr come back through FIFOs in the
-//! phase's scratch directory, copied to the runner's descriptors 1 and 2
+//! on its fd 3. A phase's stdout and stderr come back through the FIFOs
+//! `stdout` and `stderr` in the server's directory, copied to the runner's descriptors 1 and 2
 //! as they are while the phase runs (`phaser run` gives each phase pipes
 //! of its own there, for its log), and the last lines of stderr kept for
 //! the error message, as for a child the runner started itself.
@@ -20,6 +20,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 
 use phaser_stdlib::{process_group::GroupGuard, ProcessGroups};
 
+use super::phase_files::PhaseFiles;
 use crate::attrs_sh::quote;
 use crate::child::{self, Finished, StderrCopy, StdoutCopy};
 
@@ -63,6 +64,10 @@ pub(super) struct Server {
     replies: BufReader<std::io::PipeReader>,
     /// Where the server's own complaints go (`server.log`).
     dir: PathBuf,
+    /// Whether the FIFOs are there and idle: the last phase's copies saw
+    /// their end, so nothing holds them open and a new phase can have
+    /// them (making new ones costs a file each on a busy disk).
+    fifos_idle: bool,
 }
 
 impl Server {
@@ -121,6 +126,7 @@ impl Server {
             requests,
             replies: BufReader::new(replies),
             dir: dir.to_path_buf(),
+            fifos_idle: false,
         })
     }
 
@@ -129,20 +135,22 @@ impl Server {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Runs the phase whose files are in `scratch` (`env.sh`, and what the
+    /// Runs the phase whose files are `files` (`env.sh`, and what the
     /// driver reads) in a subshell, in a process group kept in `groups`.
     /// `Err(None)` means the request did not reach a running server (start
     /// a new one and ask again); `Err(Some(message))` that the server died
     /// with the phase under way.
     pub fn run(
         &mut self,
-        scratch: &Path,
+        files: &PhaseFiles,
         label: &str,
         groups: &ProcessGroups,
     ) -> Result<Finished, Option<String>> {
+        let scratch = &files.dir;
+        let reuse = std::mem::take(&mut self.fifos_idle);
         let fifo = |name: &str| {
             let path = scratch.join(name);
-            open_fifo(&path).map_err(|e| {
+            open_fifo(&path, reuse).map_err(|e| {
                 Some(format!(
                     "making the FIFO {} for the phase's {name}: {e}",
                     path.display()
@@ -175,6 +183,7 @@ impl Server {
         let stdout_held = stdout_copy.finish();
         let (stderr_held, stderr_tail) = stderr_copy.finish();
         child::say_what_holds_the_pipes(label, stdout_held, stderr_held);
+        self.fifos_idle = !stdout_held && !stderr_held;
         let Some(status) = status.and_then(|s| s.parse::<i32>().ok()) else {
             return Err(Some(format!(
                 "the long-lived bash running the phase died{}",
@@ -182,7 +191,7 @@ impl Server {
             )));
         };
         Ok(Finished {
-            status: exit_status(status, scratch),
+            status: exit_status(status, files),
             stdout: Vec::new(),
             stderr_tail,
         })
@@ -222,11 +231,9 @@ impl Drop for Server {
 /// The status `bash`'s `wait` reported as a process status: above 128 it
 /// is a signal when the driver recorded neither a failing command nor its
 /// changes (a subshell killed before it could), an exit code otherwise.
-fn exit_status(status: i32, scratch: &Path) -> ExitStatus {
+fn exit_status(status: i32, files: &PhaseFiles) -> ExitStatus {
     let signal = status - 128;
-    let killed = (1..=64).contains(&signal)
-        && !scratch.join("errors").exists()
-        && !scratch.join("dump").exists();
+    let killed = (1..=64).contains(&signal) && !files.driver_reported();
     if killed {
         ExitStatus::from_raw(signal)
     } else {
@@ -234,19 +241,24 @@ fn exit_status(status: i32, scratch: &Path) -> ExitStatus {
     }
 }
 
-/// A fresh FIFO at `path`, opened for reading, and a writing end the
-/// runner keeps until the phase is over, so the reader sees the end of the
-/// stream only once the phase and whatever it started have closed theirs.
-fn open_fifo(path: &Path) -> std::io::Result<(File, File)> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    // SAFETY: a valid NUL-terminated path.
-    if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } < 0 {
-        return Err(std::io::Error::last_os_error());
+/// The FIFO at `path` (a fresh one unless `reuse` says the one there is
+/// idle), opened for reading, and a writing end the runner keeps until
+/// the phase is over, so the reader sees the end of the stream only once
+/// the phase and whatever it started have closed theirs.
+fn open_fifo(path: &Path, reuse: bool) -> std::io::Result<(File, File)> {
+    use std::os::unix::fs::FileTypeExt;
+    let idle = reuse && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+    if !idle {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        // SAFETY: a valid NUL-terminated path.
+        if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
     }
     // Opening the reading end blocks until a writer comes, unless
     // non-blocking; the keeper is that writer.
