@@ -7,11 +7,13 @@
 //! [`server::can_serve`]), in a bash of its own; both run the same driver
 //! over the same files and give the same answers.
 //!
-//! Files in the scratch directory: `input.json` (`$PHASER_INPUT`),
-//! `answer.json` (`$PHASER_OUTPUT`, optional explicit answer), `vars.sh`,
-//! `script.sh` (inline source), `env.sh` and the `stdout` and `stderr` FIFOs (a phase
-//! the long-lived bash runs), `prelude.sh` (a phase in a bash of its own),
-//! `dump` and `errors` (what the driver reports back).
+//! A phase's files (see [`phase_files`]): `input.json` (`$PHASER_INPUT`),
+//! the explicit answer (`$PHASER_OUTPUT`, optional), `vars.sh`,
+//! `script.sh` (inline source), `dump` and the failure record (what the
+//! driver reports back). A phase in a bash of its own has them in its
+//! scratch directory, with `prelude.sh`; the long-lived bash's phases
+//! share those of its directory (`.phaser/tmp/.bash-server`), with
+//! `env.sh` and the `stdout` and `stderr` FIFOs.
 
 mod changes;
 mod declare_p;
