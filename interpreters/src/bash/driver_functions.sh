@@ -47,13 +47,15 @@ __phaser_phase() {
 __phaser_dump() {
     # (No `local -` to restore errexit: nothing runs after the dump, and
     # `declare -p` would list it.)
-    local __phaser_listed __phaser_functions __phaser_refs __phaser_line __phaser_n \
+    local __phaser_functions __phaser_refs __phaser_line __phaser_n \
         __phaser_a __phaser_k
     set +e
-    { declare -F; printf '\1\n'; declare -pn; printf '\0'; } 1<>"$PHASER_DUMP-listing"
-    IFS= read -r -d '' __phaser_listed <"$PHASER_DUMP-listing"
-    __phaser_functions=${__phaser_listed%%$'\1\n'*}
-    __phaser_refs=${__phaser_listed#*$'\1\n'}
+    # (Two `read`s split the file: bash's `${x#*...}` is quadratic.)
+    { declare -F; printf '\1'; declare -pn; printf '\0'; } 1<>"$PHASER_DUMP-listing"
+    {
+        IFS= read -r -d $'\1' __phaser_functions
+        IFS= read -r -d '' __phaser_refs
+    } <"$PHASER_DUMP-listing"
     {
         printf 'cwd\0%s\0P\0' "$PWD"
         declare -p
