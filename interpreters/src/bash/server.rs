@@ -53,6 +53,8 @@ pub(super) fn can_serve<'a>(mut env: impl Iterator<Item = &'a String>) -> bool {
             && !super::vars::SHELL_OWNED.contains(&name.as_str())
             && !READ_AT_START.contains(&name.as_str())
             && !name.starts_with("BASH_FUNC_")
+            // The server's own variables (`__phaser_driver`, ...).
+            && !name.starts_with("__phaser")
     })
 }
 
@@ -90,10 +92,11 @@ impl Server {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&log_file)?;
         let script = format!(
-            "{}source {}\n{driver_functions}__phaser_driver={}\n{SERVER}",
+            "{}source {}\n{driver_functions}__phaser_driver={}\n__phaser_dir={}\n{SERVER}",
             super::OPTIONS,
             quote(&prelude_file.to_string_lossy()),
             quote(driver),
+            quote(&dir.to_string_lossy()),
         );
         // std's pipe: both ends closed on exec (fd 3 is a dup2 copy).
         let (replies, reply_end) = std::io::pipe()?;
@@ -162,9 +165,7 @@ impl Server {
         let stdout_copy = StdoutCopy::start(stdout);
         let stderr_copy = StderrCopy::start(stderr);
 
-        let mut request = Vec::with_capacity(scratch.as_os_str().len() + label.len() + 2);
-        request.extend_from_slice(scratch.as_os_str().as_bytes());
-        request.push(0);
+        let mut request = Vec::with_capacity(label.len() + 1);
         request.extend_from_slice(label.as_bytes());
         request.push(0);
         if self.requests.write_all(&request).is_err() {
@@ -276,4 +277,28 @@ fn open_fifo(path: &Path, reuse: bool) -> std::io::Result<(File, File)> {
         libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
     }
     Ok((reader, keeper))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::can_serve;
+
+    #[test]
+    fn only_an_environment_a_subshell_can_start_with_is_served() {
+        let serves = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            can_serve(names.iter())
+        };
+        assert!(serves(&["PATH", "HOME", "NIX_CFLAGS_COMPILE"]));
+        for name in [
+            "a-b",
+            "SHELLOPTS",
+            "BASH_ENV",
+            "BASH_FUNC_f%%",
+            "IFS",
+            "__phaser_driver",
+        ] {
+            assert!(!serves(&["PATH", name]), "{name}");
+        }
+    }
 }

@@ -4,13 +4,14 @@
 # shell, so a phase still sees only what its input gives it and hands on
 # only its answer.
 #
-# Requests come on stdin: the phase's scratch directory and its label, each
-# ended by a NUL. Replies go to fd 3: `started PID` once the phase's
-# subshell runs, in a process group of its own (`set -m`), then `done
-# STATUS` when it ended. A phase's stdout and stderr are the FIFOs
-# `stdout` and `stderr` in its scratch directory, which the runner reads;
-# this shell's own stdout goes nowhere, its stderr (job notices, its own
-# errors) to server.log.
+# Its directory (`$__phaser_dir`, set before this script) holds the files of the phase to run (phase_files.rs).
+# Requests come on stdin: the phase's label, ended by a NUL (bash reads a
+# pipe a byte at a time, so a request is short). Replies go to fd 3:
+# `started PID` once the phase's subshell runs, in a process group of its
+# own (`set -m`), then `done STATUS` when it ended. A phase's stdout and
+# stderr are the FIFOs `stdout` and `stderr` in the directory, which the
+# runner reads; this shell's own stdout goes nowhere, its stderr (job
+# notices, its own errors) to server.log.
 set +e
 set -m
 
@@ -32,7 +33,7 @@ __phaser_enter() {
 declare -F >functions
 IFS= read -r -d '' __phaser_functions_at_start <functions
 
-while IFS= read -r -d '' __phaser_dir && IFS= read -r -d '' __phaser_label; do
+while IFS= read -r -d '' __phaser_label; do
     (
         __phaser_enter "$__phaser_dir" "$__phaser_label"
         source "$__phaser_dir/env.sh"
