@@ -6,10 +6,11 @@
 //! of reading each variable in a bash loop, which was the bash driver's
 //! main cost.
 //!
-//! The quoting forms are those bash 5's `declare -p` produces
-//! (`sh_double_quote`, `ansic_quote` and the array printers); the parser
-//! also accepts every escape `$'...'` has, so a value reads back as the
-//! bytes bash held.
+//! The quoting forms are those `declare -p` produces from bash 4.4 (which
+//! the driver needs for `${name@a}` anyway) through 5.3: `sh_double_quote`,
+//! `ansic_quote`, `array_to_assign` and `assoc_to_assign` print the same
+//! forms in all of them. The parser also accepts every escape `$'...'`
+//! has, so a value reads back as the bytes bash held.
 
 /// One variable as `declare -p` lists it.
 #[derive(Debug, Clone, PartialEq)]
