@@ -58,10 +58,38 @@ pub(crate) struct Finished {
     pub stderr_tail: Vec<String>,
 }
 
+/// How a phase's process is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spawn {
+    /// Forked, to set `PR_SET_PDEATHSIG` before exec: it dies with the
+    /// runner ([`ProcessGroups::spawn`](process_group::ProcessGroups::spawn)).
+    DiesWithRunner,
+    /// `posix_spawn`ed, cheaper (an exec phase: see
+    /// [`ProcessGroups::spawn_without_death_signal`](process_group::ProcessGroups::spawn_without_death_signal)).
+    Posix,
+}
+
 /// Runs `command` (in a new group of `invocation`'s set) to completion.
 /// With `capture_stdout`, stdout is collected (exec's answer channel);
 /// otherwise it goes to the runner's stdout.
 pub(crate) fn run(
+    command: &mut Command,
+    stdin: Option<Vec<u8>>,
+    capture_stdout: bool,
+    invocation: &crate::Invocation<'_>,
+) -> std::io::Result<Finished> {
+    run_as(
+        Spawn::DiesWithRunner,
+        command,
+        stdin,
+        capture_stdout,
+        invocation,
+    )
+}
+
+/// [`run`], started the way `spawn` says.
+pub(crate) fn run_as(
+    spawn: Spawn,
     command: &mut Command,
     stdin: Option<Vec<u8>>,
     capture_stdout: bool,
@@ -79,7 +107,10 @@ pub(crate) fn run(
             Stdio::inherit()
         })
         .stderr(Stdio::piped());
-    let (mut child, group) = invocation.groups.spawn(command)?;
+    let (mut child, group) = match spawn {
+        Spawn::DiesWithRunner => invocation.groups.spawn(command)?,
+        Spawn::Posix => invocation.groups.spawn_without_death_signal(command)?,
+    };
 
     let feeder = match (stdin, child.stdin.take()) {
         (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {
