@@ -177,7 +177,10 @@ impl ProcessGroups {
             _ => Err(e),
         });
         if let Ok(mut file) = file {
-            let _ = writeln!(file, "{pgid} {started}");
+            // One write per line (`writeln!` on a file writes each piece
+            // on its own): appends from `phaser std` processes running
+            // at the same time never mix within a line.
+            let _ = file.write_all(format!("{pgid} {started}\n").as_bytes());
         }
     }
 }
