@@ -1,6 +1,7 @@
-//! Running a phase's subprocess: its own process group, stdin fed from a
-//! thread, stdout captured or passed through, stderr passed through while
-//! its last lines are kept for the error message.
+//! Running a phase's subprocess: its own process group, stdin fed,
+//! stdout captured or passed through, stderr passed through while its
+//! last lines are kept for the error message (all on the calling thread,
+//! `child_io`, where the kernel has pidfds; from threads otherwise).
 //!
 //! The phase is over when its process is, as in stdenv, where a phase
 //! returns when its script returns: whatever it left running in its
@@ -24,7 +25,7 @@ pub(crate) const TAIL_LINES: usize = 12;
 /// How long the phase's output pipes may stay open after its process group
 /// is gone: only a process that left the group (a daemon calling `setsid`)
 /// can still hold them, and the build does not wait for it.
-const PIPE_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const PIPE_GRACE: Duration = Duration::from_secs(1);
 
 /// `program` set up to run a phase: exactly the phase's environment (never
 /// the runner's), its working directory, and what `phaser std` inside it
@@ -58,10 +59,38 @@ pub(crate) struct Finished {
     pub stderr_tail: Vec<String>,
 }
 
+/// How a phase's process is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spawn {
+    /// Forked, to set `PR_SET_PDEATHSIG` before exec: it dies with the
+    /// runner ([`ProcessGroups::spawn`](process_group::ProcessGroups::spawn)).
+    DiesWithRunner,
+    /// `posix_spawn`ed, cheaper (an exec phase: see
+    /// [`ProcessGroups::spawn_without_death_signal`](process_group::ProcessGroups::spawn_without_death_signal)).
+    Posix,
+}
+
 /// Runs `command` (in a new group of `invocation`'s set) to completion.
 /// With `capture_stdout`, stdout is collected (exec's answer channel);
 /// otherwise it goes to the runner's stdout.
 pub(crate) fn run(
+    command: &mut Command,
+    stdin: Option<Vec<u8>>,
+    capture_stdout: bool,
+    invocation: &crate::Invocation<'_>,
+) -> std::io::Result<Finished> {
+    run_as(
+        Spawn::DiesWithRunner,
+        command,
+        stdin,
+        capture_stdout,
+        invocation,
+    )
+}
+
+/// [`run`], started the way `spawn` says.
+pub(crate) fn run_as(
+    spawn: Spawn,
     command: &mut Command,
     stdin: Option<Vec<u8>>,
     capture_stdout: bool,
@@ -79,7 +108,13 @@ pub(crate) fn run(
             Stdio::inherit()
         })
         .stderr(Stdio::piped());
-    let (mut child, group) = invocation.groups.spawn(command)?;
+    let (mut child, group) = match spawn {
+        Spawn::DiesWithRunner => invocation.groups.spawn(command)?,
+        Spawn::Posix => invocation.groups.spawn_without_death_signal(command)?,
+    };
+    if let Some(exited) = crate::child_io::pidfd(&child) {
+        return crate::child_io::serve(&mut child, exited, group, stdin, invocation.label);
+    }
 
     let feeder = match (stdin, child.stdin.take()) {
         (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {
@@ -249,7 +284,7 @@ fn pass_stderr_through(
 /// gives each phase pipes of its own there, for its log, so what a phase
 /// writes goes to its own log even when a process it left behind writes
 /// it after the next phase started. `None` if `fd` is closed.
-fn our_descriptor(fd: i32) -> Option<std::fs::File> {
+pub(crate) fn our_descriptor(fd: i32) -> Option<std::fs::File> {
     // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor we then own.
     let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
     // SAFETY: `copy` is a fresh descriptor nothing else owns.

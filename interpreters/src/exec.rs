@@ -45,8 +45,16 @@ impl Interpreter for ExecInterpreter {
         let payload = serde_json::to_vec(input).map_err(|e| fail(e.to_string()))?;
         let mut command = child::phase_command(&program, input, invocation);
         command.args(&argv[1..]);
-        let finished = child::run(&mut command, Some(payload), true, invocation)
-            .map_err(|e| fail(format!("could not start `{}`: {e}", program.display())))?;
+        // No death signal: std can then posix_spawn the program, the
+        // larger part of a short exec phase's cost otherwise.
+        let finished = child::run_as(
+            child::Spawn::Posix,
+            &mut command,
+            Some(payload),
+            true,
+            invocation,
+        )
+        .map_err(|e| fail(format!("could not start `{}`: {e}", program.display())))?;
         if !finished.status.success() {
             return Err(fail(format!(
                 "`{}` {}",

@@ -21,6 +21,7 @@
 
 mod attrs_sh;
 mod child;
+mod child_io;
 mod error;
 mod interpreter;
 mod protocol;

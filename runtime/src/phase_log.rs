@@ -54,7 +54,9 @@ impl PhaseLogs {
                 std::fs::rename(&from, self.path(phase, generation + 1))?;
             }
         }
-        std::fs::write(self.dir.join("last"), phase)?;
+        // Written over in place: truncating it first, as `fs::write` does,
+        // makes ext4 flush it at once, milliseconds per phase.
+        phaser_stdlib::control_file::overwrite(&self.dir.join("last"), phase.as_bytes())?;
         Ok(self.path(phase, 0))
     }
 

@@ -1,6 +1,7 @@
 //! What the runner prints: a header line per phase and a closing table.
 
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
 /// How one phase ended.
@@ -66,15 +67,13 @@ impl Printer {
 
     /// `==> phase 3/9 configure (rhai, default)`.
     pub fn header(&self, index: usize, total: usize, name: &str, detail: &str) {
-        eprintln!(
-            "{} {detail}",
-            self.bold(&format!("==> phase {}/{total} {name}", index + 1))
-        );
+        let title = self.bold(&format!("==> phase {}/{total} {name}", index + 1));
+        say(&format!("{title} {detail}\n"));
     }
 
     /// A line of phaser's own.
     pub fn note(&self, text: &str) {
-        eprintln!("phaser: {text}");
+        say(&format!("phaser: {text}\n"));
     }
 
     /// The closing table: phase, interpreter, time, time in child
@@ -82,7 +81,9 @@ impl Printer {
     /// the total line adds phaser's own overhead.
     pub fn table(&self, rows: &[PhaseReport], bookkeeping: Duration, total: Duration) {
         let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(10);
-        eprintln!(
+        let mut table = String::new();
+        let _ = writeln!(
+            table,
             "{}",
             self.bold(&format!(
                 "{:width$}  {:11}  {:>10}  {:>10}  result",
@@ -97,7 +98,8 @@ impl Printer {
                 Outcome::Failed => String::from("FAILED"),
                 Outcome::Interrupted => String::from("INTERRUPTED"),
             };
-            eprintln!(
+            let _ = writeln!(
+                table,
                 "{:width$}  {:11}  {:>10}  {:>10}  {result}",
                 row.name,
                 row.interpreter,
@@ -105,7 +107,8 @@ impl Printer {
                 format_duration(row.child_time)
             );
         }
-        eprintln!(
+        let _ = writeln!(
+            table,
             "{:width$}  {:11}  {:>10}  {:>10}  state and tree manifest after each phase",
             "boundaries",
             "-",
@@ -113,7 +116,8 @@ impl Printer {
             format_duration(Duration::ZERO)
         );
         let children: Duration = rows.iter().map(|r| r.child_time).sum();
-        eprintln!(
+        let _ = writeln!(
+            table,
             "{:width$}  {:11}  {:>10}  {:>10}  phaser's own time: {}",
             "total",
             "",
@@ -121,7 +125,15 @@ impl Printer {
             format_duration(children),
             format_duration(total.saturating_sub(children))
         );
+        say(&table);
     }
+}
+
+/// Writes `text` to stderr in one piece: `eprintln!` with arguments writes
+/// each piece on its own (stderr has no buffer), a system call each, and
+/// the table has a hundred.
+fn say(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `0.42 ms`, `12.3 ms`, `4.56 s`.

@@ -78,12 +78,18 @@ impl TreeTracker {
         })
     }
 
-    /// Calls `f` with the manifest as the tree is now.
-    pub fn with_current<R>(&mut self, f: impl FnOnce(&TreeManifest) -> R) -> anyhow::Result<R> {
+    /// Calls `f` with the manifest as the tree is now, and whether it may
+    /// differ from the one the previous call saw (always true the first
+    /// time, and without inotify): an unchanged tree need not be written
+    /// again.
+    pub fn with_current_changed<R>(
+        &mut self,
+        f: impl FnOnce(&TreeManifest, bool) -> R,
+    ) -> anyhow::Result<R> {
         match &mut self.tracked {
             Tracked::Walked(manifest) => {
                 *manifest = TreeManifest::capture(&self.roots, &self.skip)?;
-                Ok(f(manifest))
+                Ok(f(manifest, true))
             }
             Tracked::Watched(watch) => {
                 let mut state = watch.shared.lock();
@@ -101,7 +107,8 @@ impl TreeTracker {
                         watch.shared.watch_tree(&mut state, root);
                     }
                 }
-                Ok(f(&state.manifest))
+                let changed = std::mem::take(&mut state.changed);
+                Ok(f(&state.manifest, changed))
             }
         }
     }
@@ -133,6 +140,8 @@ struct WatchState {
     /// Something was missed (queue overflow, a directory without a watch):
     /// only a full walk is exact.
     lost: bool,
+    /// The manifest was touched since the last look at it.
+    changed: bool,
 }
 
 impl Watch {
@@ -164,6 +173,7 @@ impl Watch {
                 awaited: HashMap::new(),
                 pending: BTreeSet::new(),
                 lost: false,
+                changed: true,
             }),
         });
         {
@@ -311,6 +321,7 @@ impl Shared {
     /// directory is watched and recorded with all it holds.
     fn apply(&self, state: &mut WatchState) {
         let pending = std::mem::take(&mut state.pending);
+        state.changed |= !pending.is_empty();
         for path in pending {
             // A directory that was not there before (created, moved in,
             // or replaced: another inode) has no watch yet.
@@ -339,6 +350,7 @@ impl Shared {
         });
         state.dirs.extend(dirs);
         state.lost |= lost;
+        state.changed = true;
     }
 
     fn add_watch(&self, dir: &Path) -> Option<i32> {
@@ -357,7 +369,7 @@ mod tests {
     fn assert_current(tracker: &mut TreeTracker, roots: &[PathBuf], skip: &Path) {
         let walked = TreeManifest::capture(roots, skip).unwrap();
         tracker
-            .with_current(|manifest| assert_eq!(manifest, &walked))
+            .with_current_changed(|manifest, _| assert_eq!(manifest, &walked))
             .unwrap();
     }
 
@@ -407,5 +419,28 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(100));
         std::fs::write(out.join("bin/tool"), "longer now").unwrap();
         assert_current(&mut tracker, &roots, &skip);
+    }
+
+    #[test]
+    fn a_look_says_whether_the_tree_changed_since_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap();
+        let skip = top.join(".phaser");
+        std::fs::create_dir_all(&skip).unwrap();
+        let roots = vec![top.clone()];
+        let mut tracker = TreeTracker::start(&roots, &skip).unwrap();
+        let mut look = || tracker.with_current_changed(|_, changed| changed).unwrap();
+        assert!(look(), "the first look has nothing to compare with");
+        assert!(!look());
+        // phaser's own files are not the tree.
+        std::fs::write(skip.join("state.json"), "{}").unwrap();
+        assert!(!look());
+        std::fs::write(top.join("a"), "a").unwrap();
+        assert!(look());
+        assert!(!look());
+        // Taken in by the thread on its own before the look.
+        std::fs::create_dir(top.join("d")).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(look());
     }
 }

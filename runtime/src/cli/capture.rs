@@ -9,12 +9,19 @@
 //! marker in the stream. At a switch, what the old pipes still hold is
 //! copied by the switching thread itself, so a phase costs no wait for
 //! another thread.
+//!
+//! The two copying threads live as long as the process and watch every
+//! pipe of their stream that still has a writer (the current phase's, and
+//! earlier ones a left-over child still holds), each pipe copied to its
+//! own phase's log; a new phase's pipe is handed to them through a queue
+//! and an eventfd. Starting two threads per phase cost more than a no-op
+//! phase itself.
 
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::events::Events;
 use super::terminal::{Stream, Terminal};
@@ -92,7 +99,7 @@ impl Capture {
 }
 
 /// One pipe's read end (non-blocking) and how to copy it; shared by its
-/// thread and the capture, which take turns through `partial`.
+/// stream's thread and the capture, which take turns through `partial`.
 struct Pipe {
     read: OwnedFd,
     copier: Copier,
@@ -139,30 +146,6 @@ impl Pipe {
         }
         true
     }
-
-    /// The thread's loop: wait for data (without the turn), copy it.
-    fn run(&self) {
-        ignore_sigpipe_in_this_thread();
-        let mut buffer = vec![0u8; CHUNK];
-        loop {
-            let mut ready = libc::pollfd {
-                fd: self.read.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: poll on one pollfd we own.
-            if unsafe { libc::poll(&mut ready, 1, -1) } < 0
-                && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
-            {
-                return;
-            }
-            // One buffer per turn, so `settle` soon gets its turn.
-            let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-            if !self.copy_available(&mut partial, &mut buffer, CHUNK) {
-                return;
-            }
-        }
-    }
 }
 
 /// The read ends of the pipes on descriptors 1 and 2.
@@ -188,7 +171,7 @@ impl Pipes {
         Ok(Pipes { stdout, stderr })
     }
 
-    /// A thread per pipe, copying it.
+    /// Hands each pipe to its stream's copying thread.
     fn copy(self, phase: Option<&str>, log: Option<PathBuf>, sinks: &Sinks) -> Capture {
         let log = Arc::new(Mutex::new(LogFile::Due(log)));
         let mut pipes = Vec::new();
@@ -203,12 +186,103 @@ impl Pipes {
                 },
                 partial: Mutex::new(Vec::new()),
             });
-            let shared = pipe.clone();
-            std::thread::spawn(move || shared.run());
+            Feed::of(stream).add(pipe.clone());
             pipes.push(pipe);
         }
         Capture { pipes }
     }
+}
+
+/// The way to one stream's copying thread: pipes queued for it, and an
+/// eventfd that wakes it to take them (`None` if the system gave none:
+/// the thread then looks at the queue every few ms).
+struct Feed {
+    queue: Arc<Mutex<Vec<Arc<Pipe>>>>,
+    wake: Option<Arc<OwnedFd>>,
+}
+
+impl Feed {
+    /// The feed of `stream`'s thread, started at the first use.
+    fn of(stream: Stream) -> &'static Feed {
+        static FEEDS: [OnceLock<Feed>; 2] = [OnceLock::new(), OnceLock::new()];
+        let index = match stream {
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
+        };
+        FEEDS[index].get_or_init(Feed::start)
+    }
+
+    /// A copying thread and its feed.
+    fn start() -> Feed {
+        // SAFETY: eventfd makes a new descriptor, owned below if valid.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        let wake = (fd >= 0).then(|| {
+            // SAFETY: `fd` is a fresh descriptor nothing else owns.
+            Arc::new(unsafe { OwnedFd::from_raw_fd(fd) })
+        });
+        let queue = Arc::new(Mutex::new(Vec::new()));
+        let (theirs, their_wake) = (queue.clone(), wake.clone());
+        std::thread::spawn(move || copy_pipes(&theirs, their_wake.as_deref()));
+        Feed { queue, wake }
+    }
+
+    /// Hands `pipe` to the thread.
+    fn add(&self, pipe: Arc<Pipe>) {
+        lock(&self.queue).push(pipe);
+        if let Some(wake) = &self.wake {
+            let one: u64 = 1;
+            // SAFETY: an 8-byte write from a value we own to our eventfd.
+            unsafe { libc::write(wake.as_raw_fd(), (&raw const one).cast(), 8) };
+        }
+    }
+}
+
+/// A stream's copying thread: waits for data on any of its pipes (without
+/// their turns), copies one buffer of each that has some, so `settle`
+/// soon gets its turn, and lets go of the pipes that ended.
+fn copy_pipes(queue: &Mutex<Vec<Arc<Pipe>>>, wake: Option<&OwnedFd>) {
+    ignore_sigpipe_in_this_thread();
+    let mut buffer = vec![0u8; CHUNK];
+    let mut pipes: Vec<Arc<Pipe>> = Vec::new();
+    let mut ready: Vec<libc::pollfd> = Vec::new();
+    let poll_fd = |fd| libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        pipes.append(&mut lock(queue));
+        ready.clear();
+        // poll ignores a negative descriptor: no eventfd, no entry.
+        ready.push(poll_fd(wake.map_or(-1, AsRawFd::as_raw_fd)));
+        ready.extend(pipes.iter().map(|pipe| poll_fd(pipe.read.as_raw_fd())));
+        let timeout = if wake.is_some() { -1 } else { 10 };
+        // SAFETY: poll on pollfds we own, as many as the vector holds.
+        if unsafe { libc::poll(ready.as_mut_ptr(), ready.len() as libc::nfds_t, timeout) } < 0 {
+            match std::io::Error::last_os_error().kind() {
+                std::io::ErrorKind::Interrupted => continue,
+                _ => return,
+            }
+        }
+        if let (Some(wake), true) = (wake, ready[0].revents != 0) {
+            let mut count: u64 = 0;
+            // SAFETY: an 8-byte read into a value we own from our eventfd.
+            unsafe { libc::read(wake.as_raw_fd(), (&raw mut count).cast(), 8) };
+        }
+        let mut index = 0;
+        pipes.retain(|pipe| {
+            index += 1;
+            if ready[index].revents == 0 {
+                return true;
+            }
+            let mut partial = lock(&pipe.partial);
+            pipe.copy_available(&mut partial, &mut buffer, CHUNK)
+        });
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A phase's log file, created when the first output comes: a phase that

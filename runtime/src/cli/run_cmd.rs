@@ -101,7 +101,7 @@ pub fn main(args: RunArgs) -> i32 {
     if human {
         super::report_run(&runner, &result, started.elapsed());
     }
-    match &result {
+    let status = match &result {
         Ok(report) => end(status, Some(&report.build_top), json!(report.outputs), None),
         Err(failure) => end(
             status,
@@ -109,7 +109,13 @@ pub fn main(args: RunArgs) -> i32 {
             json!({}),
             Some(failure.to_string()),
         ),
-    }
+    };
+    // The process ends here: the runner's memory (the Rhai engine's
+    // function tables, most of it) needs no freeing, which took about a ms
+    // of a short run, and a long-lived bash dies with the process through
+    // its PR_SET_PDEATHSIG as it would with the runner.
+    std::mem::forget(runner);
+    status
 }
 
 /// The events' destinations: stderr for `--log-format json`, the

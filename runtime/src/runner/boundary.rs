@@ -21,6 +21,9 @@ pub(super) struct Bookkeeping {
     tree: TreeTracker,
     /// The tree file the state file on disk names.
     written: Option<TreeRef>,
+    /// Whether this run wrote `written` (an earlier run's may hold
+    /// another tree than this run saw first).
+    wrote_tree: bool,
 }
 
 impl Bookkeeping {
@@ -41,6 +44,7 @@ impl Bookkeeping {
             boundaries: Boundaries::read(build_top)?,
             tree,
             written,
+            wrote_tree: false,
         })
     }
 
@@ -65,18 +69,25 @@ impl Bookkeeping {
     }
 
     /// The tree manifest into the tree file the state file on disk does
-    /// not name, then the state naming it.
+    /// not name, then the state naming it. A tree unchanged since this
+    /// run wrote its manifest is not written again: the state names that
+    /// file once more (never written while a state on disk names it).
     fn write_state(&mut self, state: &mut BuildState) -> anyhow::Result<()> {
         let (slot, sequence) = match self.written {
             Some(tree) => (1 - tree.slot.min(1), tree.sequence + 1),
             None => (0, 1),
         };
         let top = &self.build_top;
+        let mine = self.written.filter(|_| self.wrote_tree);
         let tree = self
             .tree
-            .with_current(|manifest| manifest.write(top, slot, sequence))
+            .with_current_changed(|manifest, changed| match mine {
+                Some(written) if !changed => Ok(written),
+                _ => manifest.write(top, slot, sequence),
+            })
             .and_then(|written| written)
             .context("recording the tree for a resume")?;
+        self.wrote_tree = true;
         state.tree = Some(tree);
         state
             .write(&self.build_top)
