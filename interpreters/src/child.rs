@@ -190,26 +190,12 @@ impl StderrCopy {
     }
 }
 
-/// A copy of a phase's stdout, from a pipe or FIFO to our descriptor 1,
-/// running until the pipe's end.
-pub(crate) struct StdoutCopy {
-    done: mpsc::Receiver<()>,
-}
-
-impl StdoutCopy {
-    /// Starts copying from `pipe` until its end.
-    pub(crate) fn start(pipe: impl Read + Send + 'static) -> StdoutCopy {
-        let out = our_descriptor(1);
-        StdoutCopy {
-            done: reader(move || pass_stdout_through(pipe, out)),
-        }
-    }
-
-    /// Waits (at most [`PIPE_GRACE`]) for the pipe's end; whether someone
-    /// still holds it open.
-    pub(crate) fn finish(self) -> bool {
-        self.done.recv_timeout(PIPE_GRACE).is_err()
-    }
+/// Copies `pipe` (a phase's stdout that a process it left behind still
+/// holds) to our descriptor 1 as it is now, on a thread of its own, until
+/// the pipe's end; nobody waits for it.
+pub(crate) fn keep_copying_stdout(pipe: impl Read + Send + 'static) {
+    let out = our_descriptor(1);
+    std::thread::spawn(move || pass_stdout_through(pipe, out));
 }
 
 /// Says in the log which of a finished phase's pipes a process outside its

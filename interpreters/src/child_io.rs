@@ -159,14 +159,15 @@ struct Input {
 
 /// The child's stderr, line by line: each whole line to our descriptor 2
 /// as it comes, the last [`TAIL_LINES`] kept for the error message.
-struct StderrLines {
+pub(crate) struct StderrLines {
     out: Option<std::fs::File>,
     partial: Vec<u8>,
-    tail: VecDeque<String>,
+    /// The last lines, oldest first.
+    pub(crate) tail: VecDeque<String>,
 }
 
 impl StderrLines {
-    fn new(out: Option<std::fs::File>) -> StderrLines {
+    pub(crate) fn new(out: Option<std::fs::File>) -> StderrLines {
         StderrLines {
             out,
             partial: Vec::new(),
@@ -175,7 +176,7 @@ impl StderrLines {
     }
 
     /// A chunk read: the lines it ends go out, the rest waits.
-    fn take(&mut self, chunk: &[u8]) {
+    pub(crate) fn take(&mut self, chunk: &[u8]) {
         self.partial.extend_from_slice(chunk);
         let Some(last) = self.partial.iter().rposition(|b| *b == b'\n') else {
             return;
@@ -186,7 +187,7 @@ impl StderrLines {
     }
 
     /// The pipe ended: a last line without its newline is a line too.
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         let rest = std::mem::take(&mut self.partial);
         if !rest.is_empty() {
             self.pass(&rest);
@@ -213,7 +214,7 @@ impl StderrLines {
 
 /// One read from `fd` (non-blocking) handed to `take`; false once the
 /// pipe has ended (or failed).
-fn read_some(fd: &OwnedFd, buffer: &mut [u8], mut take: impl FnMut(&[u8])) -> bool {
+pub(crate) fn read_some(fd: &OwnedFd, buffer: &mut [u8], mut take: impl FnMut(&[u8])) -> bool {
     // SAFETY: a read into a buffer we own, of its length.
     let n = unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
     match usize::try_from(n) {
@@ -261,7 +262,7 @@ fn write_without_sigpipe(fd: &OwnedFd, bytes: &[u8]) -> io::Result<usize> {
 
 /// `fd` made non-blocking (our end of a pipe only: the flag belongs to
 /// that end's open file description, not the child's).
-fn nonblocking(fd: OwnedFd) -> io::Result<OwnedFd> {
+pub(crate) fn nonblocking(fd: OwnedFd) -> io::Result<OwnedFd> {
     // SAFETY: fcntl on a descriptor we own.
     let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
     // SAFETY: as above.
@@ -274,6 +275,6 @@ fn nonblocking(fd: OwnedFd) -> io::Result<OwnedFd> {
 }
 
 /// A poll timeout: `left` in ms, rounded up so a wait never ends early.
-fn millis(left: Duration) -> i32 {
+pub(crate) fn millis(left: Duration) -> i32 {
     i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
 }

@@ -20,6 +20,7 @@ mod declare_p;
 #[cfg(test)]
 mod dump_parity_tests;
 mod phase_files;
+mod served_output;
 mod server;
 mod syntax;
 mod vars;

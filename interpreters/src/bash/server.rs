@@ -10,7 +10,7 @@
 //! the error message, as for a child the runner started itself.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
@@ -21,8 +21,9 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use phaser_stdlib::{process_group::GroupGuard, ProcessGroups};
 
 use super::phase_files::PhaseFiles;
+use super::served_output::{self, Fifos};
 use crate::attrs_sh::quote;
-use crate::child::{self, Finished, StderrCopy, StdoutCopy};
+use crate::child::Finished;
 
 const SERVER: &str = include_str!("server.sh");
 
@@ -170,8 +171,6 @@ impl Server {
         };
         let (stdout, stdout_keeper) = fifo("stdout")?;
         let (stderr, stderr_keeper) = fifo("stderr")?;
-        let stdout_copy = StdoutCopy::start(stdout);
-        let stderr_copy = StderrCopy::start(stderr);
 
         let mut request = Vec::with_capacity(label.len() + 1);
         request.extend_from_slice(label.as_bytes());
@@ -179,13 +178,16 @@ impl Server {
         if self.requests.write_all(&request).is_err() {
             return Err(None);
         }
-        let status = self.reply("done ");
-        child::stop_what_is_left(group, label);
-        drop((stdout_keeper, stderr_keeper));
-        let stdout_held = stdout_copy.finish();
-        let (stderr_held, stderr_tail) = stderr_copy.finish();
-        child::say_what_holds_the_pipes(label, stdout_held, stderr_held);
-        self.fifos_idle = !stdout_held && !stderr_held;
+        let fifos = Fifos {
+            stdout,
+            stderr,
+            keepers: (stdout_keeper, stderr_keeper),
+        };
+        let served = served_output::serve(fifos, &mut self.replies, group, label)
+            .map_err(|e| Some(format!("copying the phase's output: {e}")))?;
+        self.fifos_idle = !served.held;
+        let stderr_tail = served.stderr_tail;
+        let status = served.done;
         let Some(status) = status.and_then(|s| s.parse::<i32>().ok()) else {
             return Err(Some(format!(
                 "the long-lived bash running the phase died{}",
@@ -201,11 +203,7 @@ impl Server {
 
     /// The rest of the server's next reply line, which must start with `word`.
     fn reply(&mut self, word: &str) -> Option<String> {
-        let mut line = String::new();
-        match self.replies.read_line(&mut line) {
-            Ok(n) if n > 0 => line.trim_end().strip_prefix(word).map(str::to_string),
-            _ => None,
-        }
+        served_output::read_line(&mut self.replies, word)
     }
 
     /// What the server last wrote to its log (but job notices, `[1]+
@@ -246,7 +244,8 @@ fn exit_status(status: i32, files: &PhaseFiles) -> ExitStatus {
 /// The FIFO at `path` (a fresh one unless `reuse` says the one there is
 /// idle), opened for reading, and a writing end the runner keeps until
 /// the phase is over, so the reader sees the end of the stream only once
-/// the phase and whatever it started have closed theirs.
+/// the phase and whatever it started have closed theirs. The reading end
+/// stays non-blocking, for `poll`.
 fn open_fifo(path: &Path, reuse: bool) -> std::io::Result<(File, File)> {
     use std::os::unix::fs::FileTypeExt;
     let idle = reuse && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo());
@@ -272,11 +271,6 @@ fn open_fifo(path: &Path, reuse: bool) -> std::io::Result<(File, File)> {
         .write(true)
         .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
         .open(path)?;
-    // SAFETY: fcntl on a descriptor we own.
-    unsafe {
-        let flags = libc::fcntl(reader.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
-    }
     Ok((reader, keeper))
 }
 
