@@ -110,11 +110,8 @@ pub fn main(args: RunArgs) -> i32 {
             Some(failure.to_string()),
         ),
     };
-    // The process ends here: the runner's memory (the Rhai engine's
-    // function tables, most of it) needs no freeing, which took about a ms
-    // of a short run, and a long-lived bash dies with the process through
-    // its PR_SET_PDEATHSIG as it would with the runner.
-    std::mem::forget(runner);
+    // The process ends here: the interpreters' memory needs no freeing.
+    runner.end_with_process();
     status
 }
 

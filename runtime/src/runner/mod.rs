@@ -231,6 +231,14 @@ impl<'p> Runner<'p> {
         }
     }
 
+    /// Ends the runner when the process ends right after (phaser's own
+    /// command line): children are stopped as dropping it would, the
+    /// interpreters' memory is left to the exit
+    /// ([`Interpreters::end_with_process`]).
+    pub fn end_with_process(self) {
+        self.interpreters.end_with_process();
+    }
+
     /// The phases in the range; a failure that `succeedOnFailure` turned
     /// into a good end comes back as its status.
     fn run_phases(&self, progress: &mut Progress) -> anyhow::Result<(Build, Option<i32>)> {
