@@ -150,14 +150,6 @@ impl Server {
         label: &str,
         groups: &ProcessGroups,
     ) -> Result<Finished, Option<String>> {
-        // The subshell for this phase, forked ahead and waiting.
-        let Some(pid) = self.reply("ready ") else {
-            return Err(None);
-        };
-        let Ok(pgid) = pid.parse::<i32>() else {
-            return Err(Some(format!("the bash server said `ready {pid}`")));
-        };
-        let group: GroupGuard = groups.adopt(pgid);
         let scratch = &files.dir;
         let reuse = std::mem::take(&mut self.fifos_idle);
         let fifo = |name: &str| {
@@ -178,6 +170,13 @@ impl Server {
         if self.requests.write_all(&request).is_err() {
             return Err(None);
         }
+        let Some(pid) = self.reply("started ") else {
+            return Err(None);
+        };
+        let Ok(pgid) = pid.parse::<i32>() else {
+            return Err(Some(format!("the bash server said `started {pid}`")));
+        };
+        let group: GroupGuard = groups.adopt(pgid);
         let fifos = Fifos {
             stdout,
             stderr,

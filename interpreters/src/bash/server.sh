@@ -4,12 +4,12 @@
 # shell, so a phase still sees only what its input gives it and hands on
 # only its answer.
 #
-# Its directory (`$__phaser_dir`, set before this script) holds the files of the phase to run (phase_files.rs).
+# Its directory (`$__phaser_dir`, set before this script) holds the
+# files of the phase to run (phase_files.rs).
 # Requests come on stdin: the phase's label, ended by a NUL (bash reads a
 # pipe a byte at a time, so a request is short). Replies go to fd 3:
-# `ready PID` once the subshell for the next phase waits for its request,
-# in a process group of its own (`set -m`), then `done STATUS` when it
-# ended. A phase's stdout and
+# `started PID` once the phase's subshell runs, in a process group of its
+# own (`set -m`), then `done STATUS` when it ended. A phase's stdout and
 # stderr are the FIFOs `stdout` and `stderr` in the directory, which the
 # runner reads; this shell's own stdout goes nowhere, its stderr (job
 # notices, its own errors) to server.log.
@@ -34,16 +34,8 @@ __phaser_enter() {
 declare -F >functions
 IFS= read -r -d '' __phaser_functions_at_start <functions
 
-# The subshell for the next phase is forked ahead of its request, while
-# the runner is still busy with the last phase's answer: the fork is off
-# the critical path. It waits for the request itself (this shell does not
-# read stdin), holding no end of the reply pipe, so the runner sees this
-# shell die whenever it does. No request (the runner closed the pipe)
-# ends this shell too.
-while :; do
+while IFS= read -r -d '' __phaser_label; do
     (
-        exec 3>&-
-        IFS= read -r -d '' __phaser_label || { kill -KILL "$$"; exit 0; }
         __phaser_enter "$__phaser_dir" "$__phaser_label"
         source "$__phaser_dir/env.sh"
         # Where a fresh bash started: in the phase's directory, with $PWD
@@ -55,7 +47,7 @@ while :; do
         eval "$__phaser_driver"
     ) &
     __phaser_pid=$!
-    printf 'ready %s\n' "$__phaser_pid" >&3
+    printf 'started %s\n' "$__phaser_pid" >&3
     wait "$__phaser_pid"
     printf 'done %s\n' "$?" >&3
 done
