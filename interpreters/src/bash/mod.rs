@@ -375,6 +375,10 @@ fn read_answer(
         fail("the script ended the shell early (an `exit` in a phase body?) so its changes are unknown; use `return` instead".into())
     })?;
     let explicit = std::fs::read(&files.answer).ok();
+    if explicit.is_some() {
+        // Read once: it must not stay where a later phase could read it.
+        let _ = std::fs::remove_file(&files.answer);
+    }
     answer(input, &declared, &dump, explicit.as_deref())
         .map_err(|m| fail(m).with_stderr_tail(finished.stderr_tail))
 }
