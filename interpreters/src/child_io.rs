@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -67,12 +67,8 @@ pub(crate) fn serve(
         if status.is_some() && stdout.is_none() && stderr.is_none() {
             break;
         }
-        let timeout = match deadline {
-            None => -1,
-            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => millis(left),
-                _ => break,
-            },
+        let Some(timeout) = time_left(deadline) else {
+            break;
         };
         let watched = [
             status.is_none().then(|| (exited.as_raw_fd(), libc::POLLIN)),
@@ -80,24 +76,9 @@ pub(crate) fn serve(
             stdout.as_ref().map(|fd| (fd.as_raw_fd(), libc::POLLIN)),
             stderr.as_ref().map(|fd| (fd.as_raw_fd(), libc::POLLIN)),
         ];
-        // A negative descriptor is ignored by poll: one slot per role.
-        let mut polls = watched.map(|w| {
-            let (fd, events) = w.unwrap_or((-1, 0));
-            libc::pollfd {
-                fd,
-                events,
-                revents: 0,
-            }
-        });
-        // SAFETY: poll on four pollfds we own.
-        if unsafe { libc::poll(polls.as_mut_ptr(), 4, timeout) } < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(error);
-        }
-        let ready = polls.map(|p| p.revents != 0);
+        let Some(ready) = poll_slots(watched, timeout)? else {
+            continue;
+        };
         if ready[0] {
             status = Some(child.wait()?);
             if let Some(group) = group.take() {
@@ -274,7 +255,45 @@ pub(crate) fn nonblocking(fd: OwnedFd) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// The `poll` timeout until `deadline` (for ever without one); `None`
+/// once it has passed.
+pub(crate) fn time_left(deadline: Option<Instant>) -> Option<i32> {
+    match deadline {
+        None => Some(-1),
+        Some(deadline) => deadline
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())
+            .map(millis),
+    }
+}
+
+/// One `poll` over `watched`, a slot per role (`None` is not watched):
+/// which slots are ready, or `None` when a signal interrupted the wait.
+pub(crate) fn poll_slots<const N: usize>(
+    watched: [Option<(RawFd, i16)>; N],
+    timeout: i32,
+) -> io::Result<Option<[bool; N]>> {
+    // A negative descriptor is ignored by poll.
+    let mut polls = watched.map(|w| {
+        let (fd, events) = w.unwrap_or((-1, 0));
+        libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        }
+    });
+    // SAFETY: poll on N pollfds we own.
+    if unsafe { libc::poll(polls.as_mut_ptr(), N as libc::nfds_t, timeout) } < 0 {
+        let error = io::Error::last_os_error();
+        if error.kind() == io::ErrorKind::Interrupted {
+            return Ok(None);
+        }
+        return Err(error);
+    }
+    Ok(Some(polls.map(|p| p.revents != 0)))
+}
+
 /// A poll timeout: `left` in ms, rounded up so a wait never ends early.
-pub(crate) fn millis(left: Duration) -> i32 {
+fn millis(left: Duration) -> i32 {
     i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
 }

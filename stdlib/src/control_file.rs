@@ -3,6 +3,7 @@
 //! over in place, and never through a symlink, since anything in the tree
 //! (a phase, an unpacked archive) could have put one there.
 
+use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -13,9 +14,24 @@ use std::path::Path;
 /// truncating first, as `std::fs::write` does: ext4 answers a
 /// truncate-to-zero followed by a write with an immediate flush of the
 /// file (its `auto_da_alloc` heuristic), which costs milliseconds per file
-/// on a busy disk. A symlink (or anything but a file) at `path` is
-/// replaced by a new file, never followed.
+/// on a busy disk. The file is opened as [`open_in_place`] opens it: a
+/// symlink at `path` is replaced, never followed.
 pub fn overwrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = open_in_place(path)?;
+    let before = file.metadata()?.len();
+    file.write_all(bytes)?;
+    // Cut only what is left of a longer old content: a truncate to the
+    // same length still costs ext4 a pass over the file's blocks.
+    if before > bytes.len() as u64 {
+        file.set_len(bytes.len() as u64)?;
+    }
+    Ok(())
+}
+
+/// `path` opened for writing over what is there (created, owner-readable
+/// only, if missing; never truncated). A symlink at `path` is replaced by
+/// a new file, never followed; anything else but a file is an error.
+pub fn open_in_place(path: &Path) -> io::Result<File> {
     let open = || {
         std::fs::OpenOptions::new()
             .write(true)
@@ -25,28 +41,20 @@ pub fn overwrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(path)
     };
-    let mut file = match open() {
-        Ok(file) if file.metadata()?.is_file() => file,
-        Ok(_) => {
-            return Err(io::Error::other(format!(
-                "{} is not a file",
-                path.display()
-            )))
-        }
+    let file = match open() {
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             std::fs::remove_file(path)?;
             open()?
         }
-        Err(e) => return Err(e),
+        other => other?,
     };
-    let before = file.metadata()?.len();
-    file.write_all(bytes)?;
-    // Cut only what is left of a longer old content: a truncate to the
-    // same length still costs ext4 a pass over the file's blocks.
-    if before > bytes.len() as u64 {
-        file.set_len(bytes.len() as u64)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other(format!(
+            "{} is not a file",
+            path.display()
+        )));
     }
-    Ok(())
+    Ok(file)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, PipeReader, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::Instant;
 
 use phaser_stdlib::process_group::GroupGuard;
@@ -15,7 +15,7 @@ use crate::child::{
     keep_copying_stdout, our_descriptor, say_what_holds_the_pipes, stop_what_is_left, StderrCopy,
     PIPE_GRACE,
 };
-use crate::child_io::{millis, nonblocking, read_some, StderrLines};
+use crate::child_io::{nonblocking, poll_slots, read_some, time_left, StderrLines};
 
 /// How a served phase ended, as far as its output tells.
 pub(super) struct Served {
@@ -64,34 +64,21 @@ pub(super) fn serve(
         }
         // A reply already read into the buffer does not wake `poll`.
         let buffered = done.is_none() && replies.buffer().contains(&b'\n');
-        let timeout = match deadline {
+        let timeout = match time_left(deadline) {
             _ if buffered => 0,
-            None => -1,
-            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => millis(left),
-                _ => break,
-            },
+            Some(timeout) => timeout,
+            None => break,
         };
+        let readable = |fd: RawFd| (fd, libc::POLLIN);
         let watched = [
-            done.is_none().then(|| replies.get_ref().as_raw_fd()),
-            stdout.as_ref().map(AsRawFd::as_raw_fd),
-            stderr.as_ref().map(AsRawFd::as_raw_fd),
+            done.is_none()
+                .then(|| readable(replies.get_ref().as_raw_fd())),
+            stdout.as_ref().map(|fd| readable(fd.as_raw_fd())),
+            stderr.as_ref().map(|fd| readable(fd.as_raw_fd())),
         ];
-        // A negative descriptor is ignored by poll: one slot per role.
-        let mut polls = watched.map(|fd| libc::pollfd {
-            fd: fd.unwrap_or(-1),
-            events: libc::POLLIN,
-            revents: 0,
-        });
-        // SAFETY: poll on three pollfds we own.
-        if unsafe { libc::poll(polls.as_mut_ptr(), 3, timeout) } < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(error);
-        }
-        let ready = polls.map(|p| p.revents != 0);
+        let Some(ready) = poll_slots(watched, timeout)? else {
+            continue;
+        };
         if buffered || ready[0] {
             done = Some(read_line(replies, "done "));
             if let Some(group) = group.take() {
