@@ -13,8 +13,9 @@ pub struct Invocation<'a> {
     pub label: &'a str,
     /// Directories standard-library calls may write to.
     pub roots: &'a [PathBuf],
-    /// A private directory for this run's temporary files (bash writes its
-    /// input, answer and variable files there).
+    /// A private directory for this run's temporary files (a bash phase
+    /// in a bash of its own writes its input, answer and variable files
+    /// there; the long-lived bash's phases share `.bash-server` beside it).
     pub scratch: &'a Path,
     /// The process groups the phase's child processes join (the runner's:
     /// stopping the build stops them).

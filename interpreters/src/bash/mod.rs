@@ -141,8 +141,16 @@ impl BashInterpreter {
             &invocation.scratch.with_file_name(".bash-server"),
             slot.phases,
         );
-        let (script_path, declared) = write_files(&files, script, input)
+        // The directory is made once per build (the server's files stay).
+        let made = if slot.dir_made {
+            Ok(())
+        } else {
+            files.make_dir()
+        };
+        let (script_path, declared) = made
+            .and_then(|()| write_files(&files, script, input))
             .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
+        slot.dir_made = true;
         let mut env = vars::exports(input);
         let groups_record = invocation
             .groups
@@ -217,7 +225,9 @@ impl BashInterpreter {
     ) -> Result<Ran, PhaseError> {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
         let files = PhaseFiles::own(invocation.scratch);
-        let (script_path, declared) = write_files(&files, script, input)
+        let (script_path, declared) = files
+            .make_dir()
+            .and_then(|()| write_files(&files, script, input))
             .and_then(|written| {
                 files
                     .write("prelude.sh", prelude().as_bytes())
@@ -273,22 +283,26 @@ struct Ran {
 }
 
 /// The long-lived bash (`None` until the first phase it runs, or after it
-/// died) and how many phases it was asked to run.
+/// died), how many phases it was asked to run, and whether its directory
+/// is there.
 #[derive(Debug, Default)]
 struct ServerSlot {
     server: Option<server::Server>,
     phases: u64,
+    /// Whether the server's directory was made this build.
+    dir_made: bool,
 }
 
-/// Writes the files a phase runs from into `files`' directory: its input,
-/// its variables and (when inline) its script. Returns the script's path
-/// and what the variables declared.
+/// Clears an earlier phase's reports from `files`' directory (which must
+/// be there) and writes the files a phase runs from: its input, its
+/// variables and (when inline) its script. Returns the script's path and
+/// what the variables declared.
 fn write_files(
     files: &PhaseFiles,
     script: &Script,
     input: &PhaseInput,
 ) -> std::io::Result<(PathBuf, vars::Declared)> {
-    files.prepare()?;
+    files.clear_reports()?;
     let script_path = match &script.source {
         ScriptSource::Inline(text) => {
             files.write("script.sh", text.as_bytes())?;

@@ -25,7 +25,7 @@ pub(super) struct PhaseFiles {
     pub answer: PathBuf,
     /// What the ERR trap records about the first failure.
     pub errors: PathBuf,
-    /// What the driver dumps after the script (see [`PhaseFiles::prepare`]).
+    /// What the driver dumps after the script (see [`PhaseFiles::clear_reports`]).
     pub dump: PathBuf,
 }
 
@@ -57,7 +57,15 @@ impl PhaseFiles {
     }
 
     /// Makes the directory (a symlink in its place is removed, not
-    /// followed) and clears what an earlier phase reported.
+    /// followed).
+    pub fn make_dir(&self) -> io::Result<()> {
+        if std::fs::symlink_metadata(&self.dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&self.dir)?;
+        }
+        std::fs::create_dir_all(&self.dir)
+    }
+
+    /// Clears what an earlier phase reported in the directory.
     ///
     /// The dump is not emptied but marked stale: its first byte becomes
     /// [`STALE`], which the driver's dump (it starts with `cwd`) writes
@@ -65,11 +73,7 @@ impl PhaseFiles {
     /// cut to nothing and written again (its `auto_da_alloc` heuristic),
     /// which costs milliseconds on a busy disk; the parser stops at the
     /// dump's `end` record, so older bytes after it do not matter.
-    pub fn prepare(&self) -> io::Result<()> {
-        if std::fs::symlink_metadata(&self.dir).is_ok_and(|m| m.file_type().is_symlink()) {
-            std::fs::remove_file(&self.dir)?;
-        }
-        std::fs::create_dir_all(&self.dir)?;
+    pub fn clear_reports(&self) -> io::Result<()> {
         for stale in [&self.answer, &self.errors] {
             match std::fs::remove_file(stale) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -104,28 +108,6 @@ const STALE: u8 = b'-';
 /// Makes [`STALE`] the first byte of the file `path`, creating it if need
 /// be; a symlink there is replaced, not followed.
 fn mark_stale(path: &Path) -> io::Result<()> {
-    use std::os::unix::fs::{FileExt, OpenOptionsExt};
-    let open = || {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(path)
-    };
-    let file = match open() {
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            std::fs::remove_file(path)?;
-            open()?
-        }
-        other => other?,
-    };
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::other(format!(
-            "{} is not a file",
-            path.display()
-        )));
-    }
-    file.write_all_at(&[STALE], 0)
+    use std::os::unix::fs::FileExt;
+    control_file::open_in_place(path)?.write_all_at(&[STALE], 0)
 }

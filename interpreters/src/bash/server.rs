@@ -4,10 +4,11 @@
 //!
 //! The runner talks to it over two pipes: requests on its stdin, replies
 //! on its fd 3. A phase's stdout and stderr come back through the FIFOs
-//! `stdout` and `stderr` in the server's directory, copied to the runner's descriptors 1 and 2
-//! as they are while the phase runs (`phaser run` gives each phase pipes
-//! of its own there, for its log), and the last lines of stderr kept for
-//! the error message, as for a child the runner started itself.
+//! `stdout` and `stderr` in the server's directory, copied to the
+//! runner's descriptors 1 and 2 as they are while the phase runs (`phaser
+//! run` gives each phase pipes of its own there, for its log), and the
+//! last lines of stderr kept for the error message, as for a child the
+//! runner started itself (see `served_output.rs`).
 
 use std::fs::File;
 use std::io::{BufReader, Write};
