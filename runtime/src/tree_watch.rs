@@ -1,8 +1,13 @@
 //! Keeping the tree manifest current without walking the tree at every
 //! phase boundary.
 //!
-//! A run walks its roots once, when it starts, and asks the kernel
-//! (inotify) to report every change below them from then on. A thread
+//! A small tree is simply walked again at every boundary. Once a walk
+//! finds the tree large ([`WATCH_FROM`] entries), the kernel (inotify) is
+//! asked to report every change below it from then on, starting from
+//! that walk. A small tree stays walked because an inotify instance costs
+//! the process an RCU grace period when it is closed (the kernel's
+//! `fsnotify_destroy_group` waits for its marks to be freed): 5-16 ms on
+//! this project's machines, more than a no-op build's whole run. A thread
 //! takes the reports in while phases run, adds a watch to each directory
 //! as it appears, and, whenever the tree has been quiet for a moment,
 //! looks again at the paths reported: the manifest follows the tree as the
@@ -48,48 +53,83 @@ const QUIET_MS: i32 = 20;
 /// tree is busy, so a boundary after a large install has little left.
 const BATCH: usize = 4096;
 
+/// How many entries make a tree worth watching rather than walking at
+/// every boundary. A walk costs about 3 µs an entry on this project's
+/// machines (`cargo bench -p phaser --bench boundaries`): a dozen
+/// boundaries at this size cost about what closing an inotify instance
+/// costs once.
+const WATCH_FROM: usize = 300;
+
 /// A manifest of some roots, kept current.
 pub(crate) struct TreeTracker {
     roots: Vec<PathBuf>,
     skip: PathBuf,
     tracked: Tracked,
+    /// The size from which the tree is watched.
+    watch_from: usize,
 }
 
 enum Tracked {
     /// inotify follows the tree.
     Watched(Watch),
-    /// No inotify here: every boundary walks the tree.
-    Walked(TreeManifest),
+    /// Every boundary walks the tree: it is small, or there is no inotify
+    /// here (`watchable` false).
+    Walked {
+        /// The last walk's manifest, `None` before the first look.
+        manifest: Option<TreeManifest>,
+        watchable: bool,
+    },
 }
 
 impl TreeTracker {
-    /// Walks `roots` (except `skip`, phaser's own directory) and starts
-    /// watching them. Nothing else changes the tree meanwhile: a run
-    /// starts its first phase only after this.
-    pub fn start(roots: &[PathBuf], skip: &Path) -> anyhow::Result<TreeTracker> {
-        let tracked = match Watch::new(roots, skip) {
-            Some(watch) => Tracked::Watched(watch),
-            None => Tracked::Walked(TreeManifest::capture(roots, skip)?),
-        };
-        Ok(TreeTracker {
+    /// A tracker of `roots` (except `skip`, phaser's own directory). The
+    /// first look walks them.
+    pub fn start(roots: &[PathBuf], skip: &Path) -> TreeTracker {
+        TreeTracker::watching_from(roots, skip, WATCH_FROM)
+    }
+
+    /// `start`, watching the tree once a walk finds `entries` or more.
+    fn watching_from(roots: &[PathBuf], skip: &Path, entries: usize) -> TreeTracker {
+        TreeTracker {
             roots: roots.to_vec(),
             skip: skip.to_path_buf(),
-            tracked,
-        })
+            tracked: Tracked::Walked {
+                manifest: None,
+                watchable: true,
+            },
+            watch_from: entries,
+        }
     }
 
     /// Calls `f` with the manifest as the tree is now, and whether it may
     /// differ from the one the previous call saw (always true the first
-    /// time, and without inotify): an unchanged tree need not be written
-    /// again.
+    /// time): an unchanged tree need not be written again.
     pub fn with_current_changed<R>(
         &mut self,
         f: impl FnOnce(&TreeManifest, bool) -> R,
     ) -> anyhow::Result<R> {
         match &mut self.tracked {
-            Tracked::Walked(manifest) => {
-                *manifest = TreeManifest::capture(&self.roots, &self.skip)?;
-                Ok(f(manifest, true))
+            Tracked::Walked {
+                manifest,
+                watchable,
+            } => {
+                let now = TreeManifest::capture(&self.roots, &self.skip)?;
+                let changed = manifest.as_ref() != Some(&now);
+                let answer = f(&now, changed);
+                if !*watchable || now.len() < self.watch_from {
+                    *manifest = Some(now);
+                    return Ok(answer);
+                }
+                // Nothing changes the tree at a boundary: the walk just
+                // made is where the watch starts.
+                match Watch::new(&self.roots, &self.skip, now) {
+                    Ok(watch) => self.tracked = Tracked::Watched(watch),
+                    Err(now) => {
+                        *watchable = false;
+                        *manifest = Some(now);
+                    }
+                }
+                Ok(answer)
             }
             Tracked::Watched(watch) => {
                 let mut state = watch.shared.lock();
@@ -145,20 +185,21 @@ struct WatchState {
 }
 
 impl Watch {
-    /// The roots walked and watched, or `None` where the system has no
-    /// inotify instance to give.
-    fn new(roots: &[PathBuf], skip: &Path) -> Option<Watch> {
+    /// A watch on every directory of `walked`, the tree of `roots` as it
+    /// is now (the roots missing from it awaited in their parents), or
+    /// `walked` back where the system has no inotify instance to give.
+    fn new(roots: &[PathBuf], skip: &Path, walked: TreeManifest) -> Result<Watch, TreeManifest> {
         // SAFETY: inotify_init1 has no preconditions.
         let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         if fd < 0 {
-            return None;
+            return Err(walked);
         }
         // SAFETY: a descriptor inotify_init1 just gave us.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let mut pipe = [0; 2];
         // SAFETY: pipe2 fills two descriptors we then own.
         if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
-            return None;
+            return Err(walked);
         }
         // SAFETY: the two descriptors pipe2 just gave us.
         let wake = unsafe { (OwnedFd::from_raw_fd(pipe[0]), OwnedFd::from_raw_fd(pipe[1])) };
@@ -168,27 +209,30 @@ impl Watch {
             stop: AtomicBool::new(false),
             wake,
             state: Mutex::new(WatchState {
-                manifest: TreeManifest::with_roots(roots),
+                manifest: walked,
                 dirs: HashMap::new(),
                 awaited: HashMap::new(),
                 pending: BTreeSet::new(),
                 lost: false,
-                changed: true,
+                // The walk's look reported the tree.
+                changed: false,
             }),
         });
         {
             let mut state = shared.lock();
-            shared.watch_roots(&mut state, roots);
+            shared.watch_walked(&mut state, roots);
         }
         let reader = shared.clone();
-        let thread = std::thread::Builder::new()
+        match std::thread::Builder::new()
             .name("phaser-tree-watch".into())
             .spawn(move || reader.follow_until_stopped())
-            .ok()?;
-        Some(Watch {
-            shared,
-            thread: Some(thread),
-        })
+        {
+            Ok(thread) => Ok(Watch {
+                shared,
+                thread: Some(thread),
+            }),
+            Err(_) => Err(std::mem::take(&mut shared.lock().manifest)),
+        }
     }
 }
 
@@ -240,10 +284,38 @@ impl Shared {
         for root in roots {
             if root.symlink_metadata().is_ok() {
                 self.watch_tree(state, root);
-            } else if let Some(parent) = root.parent() {
-                if let Some(wd) = self.add_watch(parent) {
-                    state.awaited.entry(wd).or_default().push(root.clone());
+            } else {
+                self.await_root(state, root);
+            }
+        }
+    }
+
+    /// Watches the parent of `root`, which is not there, for it to appear.
+    fn await_root(&self, state: &mut WatchState, root: &Path) {
+        if let Some(wd) = root.parent().and_then(|parent| self.add_watch(parent)) {
+            state
+                .awaited
+                .entry(wd)
+                .or_default()
+                .push(root.to_path_buf());
+        }
+    }
+
+    /// Watches every directory the manifest records (the tree has not
+    /// changed since it was walked) and awaits the roots it lacks.
+    fn watch_walked(&self, state: &mut WatchState, roots: &[PathBuf]) {
+        let walked: Vec<PathBuf> = state.manifest.dirs().collect();
+        for dir in walked {
+            match self.add_watch(&dir) {
+                Some(wd) => {
+                    state.dirs.insert(wd, dir);
                 }
+                None => state.lost = true,
+            }
+        }
+        for root in roots {
+            if !state.manifest.contains(root) {
+                self.await_root(state, root);
             }
         }
     }
@@ -373,8 +445,21 @@ mod tests {
             .unwrap();
     }
 
+    fn is_watched(tracker: &TreeTracker) -> bool {
+        matches!(tracker.tracked, Tracked::Watched(_))
+    }
+
+    /// Watched from the first look on, walked at every look, and watched
+    /// from the second look on (the first finds 4 entries, the second
+    /// more than 6: the switch mid-build).
     #[test]
     fn the_manifest_follows_every_kind_of_change() {
+        for watch_from in [0, usize::MAX, 6] {
+            follows_every_kind_of_change(watch_from);
+        }
+    }
+
+    fn follows_every_kind_of_change(watch_from: usize) {
         let dir = tempfile::tempdir().unwrap();
         let top = dir.path().canonicalize().unwrap();
         let skip = top.join(".phaser");
@@ -383,12 +468,13 @@ mod tests {
         std::fs::write(top.join("src/a.c"), "a").unwrap();
         let out = top.join("out");
         let roots = vec![top.clone(), out.clone()];
-        let mut tracker = TreeTracker::start(&roots, &skip).unwrap();
-        assert!(
-            matches!(tracker.tracked, Tracked::Watched(_)),
-            "inotify is available here"
-        );
+        let mut tracker = TreeTracker::watching_from(&roots, &skip, watch_from);
         assert_current(&mut tracker, &roots, &skip);
+        assert_eq!(
+            is_watched(&tracker),
+            watch_from == 0,
+            "inotify is available here, and the first look finds 4 entries"
+        );
 
         // Files written, new deep directories at once, chmod, rename of a
         // directory, phaser's own files ignored.
@@ -404,6 +490,7 @@ mod tests {
         std::fs::write(top.join("src/moved/in-moved"), "m").unwrap();
         std::fs::write(skip.join("state.json"), "{}").unwrap();
         assert_current(&mut tracker, &roots, &skip);
+        assert_eq!(is_watched(&tracker), watch_from != usize::MAX);
 
         // A tree removed; an output root that did not exist appears.
         std::fs::remove_dir_all(top.join("build")).unwrap();
@@ -423,12 +510,18 @@ mod tests {
 
     #[test]
     fn a_look_says_whether_the_tree_changed_since_the_last() {
+        for watch_from in [0, usize::MAX] {
+            says_whether_the_tree_changed(watch_from);
+        }
+    }
+
+    fn says_whether_the_tree_changed(watch_from: usize) {
         let dir = tempfile::tempdir().unwrap();
         let top = dir.path().canonicalize().unwrap();
         let skip = top.join(".phaser");
         std::fs::create_dir_all(&skip).unwrap();
         let roots = vec![top.clone()];
-        let mut tracker = TreeTracker::start(&roots, &skip).unwrap();
+        let mut tracker = TreeTracker::watching_from(&roots, &skip, watch_from);
         let mut look = || tracker.with_current_changed(|_, changed| changed).unwrap();
         assert!(look(), "the first look has nothing to compare with");
         assert!(!look());

@@ -28,13 +28,12 @@ pub(super) struct Bookkeeping {
 
 impl Bookkeeping {
     /// Bookkeeping for the build in `build_top` starting from `state`: the
-    /// tree is read once here and followed from then on.
+    /// tree is read at the first boundary and followed from then on.
     pub fn open(build_top: &Path, state: &BuildState) -> anyhow::Result<Bookkeeping> {
         let roots: Vec<PathBuf> = std::iter::once(build_top.to_path_buf())
             .chain(state.outputs.values().map(PathBuf::from))
             .collect();
-        let tree = TreeTracker::start(&roots, &build_top.join(".phaser"))
-            .context("reading the build tree")?;
+        let tree = TreeTracker::start(&roots, &build_top.join(".phaser"));
         let written = BuildState::read(build_top)
             .ok()
             .flatten()

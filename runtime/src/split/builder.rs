@@ -163,7 +163,7 @@ impl SplitBuild {
         for (index, phase) in crate::order::resolve(plan)?.iter().enumerate() {
             if let Some(mut state) = boundaries.get(index, &phase.name)? {
                 adjust(&mut state);
-                boundaries.insert(index, &phase.name, &state)?;
+                boundaries.insert(index, &phase.name, &mut state)?;
             }
         }
         Ok(())
