@@ -189,14 +189,6 @@ impl TreeManifest {
             .map(|e| e.ino)
     }
 
-    /// The directories it records.
-    pub(crate) fn dirs(&self) -> impl Iterator<Item = PathBuf> + '_ {
-        self.entries
-            .iter()
-            .filter(|(_, e)| e.kind == Kind::Dir)
-            .map(|(k, _)| path_of(k))
-    }
-
     /// How many entries the manifest holds.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -2,17 +2,21 @@
 //! phase boundary.
 //!
 //! A small tree is simply walked again at every boundary. Once a walk
-//! finds the tree large ([`WATCH_FROM`] entries), the kernel (inotify) is
-//! asked to report every change below it from then on, starting from
-//! that walk. A small tree stays walked because an inotify instance costs
-//! the process an RCU grace period when it is closed (the kernel's
-//! `fsnotify_destroy_group` waits for its marks to be freed): 5-16 ms on
-//! this project's machines, more than a no-op build's whole run. A thread
-//! takes the reports in while phases run, adds a watch to each directory
-//! as it appears, and, whenever the tree has been quiet for a moment,
-//! looks again at the paths reported: the manifest follows the tree as the
-//! phase goes, on the core the phase leaves free. At a phase boundary only
-//! what was reported in the last moments is left to look at.
+//! finds the tree large ([`WATCH_FROM`] entries), the next boundary walks
+//! it once more while asking the kernel (inotify) to report every change
+//! below it from then on; a tree the last run recorded as large is
+//! watched from the start. A small tree stays walked because an inotify
+//! instance costs the process an RCU grace period when it is closed (the
+//! kernel's `fsnotify_destroy_group` waits for its marks to be freed):
+//! 5-16 ms on this project's machines, more than a no-op build's whole
+//! run.
+//!
+//! While a tree is watched, a thread takes the reports in as phases run,
+//! adds a watch to each directory as it appears, and, whenever the tree
+//! has been quiet for a moment, looks again at the paths reported: the
+//! manifest follows the tree as the phase goes, on the core the phase
+//! leaves free. At a phase boundary only what was reported in the last
+//! moments is left to look at.
 //!
 //! Whatever inotify cannot vouch for falls back to a full walk, so the
 //! manifest is always exact: no inotify (or its watch limit reached), a
@@ -82,10 +86,19 @@ enum Tracked {
 }
 
 impl TreeTracker {
-    /// A tracker of `roots` (except `skip`, phaser's own directory). The
-    /// first look walks them.
-    pub fn start(roots: &[PathBuf], skip: &Path) -> TreeTracker {
-        TreeTracker::watching_from(roots, skip, WATCH_FROM)
+    /// A tracker of `roots` (except `skip`, phaser's own directory).
+    /// `known` is how many entries the tree had when the build directory
+    /// last recorded it (0 for a new build): a tree known to be large is
+    /// walked and watched now, as nothing changes it before the first
+    /// phase; any other is walked at the first look.
+    pub fn start(roots: &[PathBuf], skip: &Path, known: usize) -> TreeTracker {
+        let mut tracker = TreeTracker::watching_from(roots, skip, WATCH_FROM);
+        if known >= WATCH_FROM {
+            if let Some(watch) = Watch::new(roots, skip) {
+                tracker.tracked = Tracked::Watched(watch);
+            }
+        }
+        tracker
     }
 
     /// `start`, watching the tree once a walk finds `entries` or more.
@@ -101,6 +114,38 @@ impl TreeTracker {
         }
     }
 
+    /// Starts watching the tree when the last walk found it large and
+    /// inotify is to be had. The watch's own walk is this look's: it adds
+    /// each directory's watch before it reads the directory, so nothing a
+    /// process left over from the last phase changes meanwhile is missed.
+    fn watch_if_large(&mut self) {
+        let Tracked::Walked {
+            manifest: Some(walked),
+            watchable: true,
+        } = &self.tracked
+        else {
+            return;
+        };
+        if walked.len() < self.watch_from {
+            return;
+        }
+        match Watch::new(&self.roots, &self.skip) {
+            Some(watch) => {
+                {
+                    let mut state = watch.shared.lock();
+                    state.changed = state.manifest != *walked;
+                }
+                self.tracked = Tracked::Watched(watch);
+            }
+            None => {
+                self.tracked = Tracked::Walked {
+                    manifest: None,
+                    watchable: false,
+                }
+            }
+        }
+    }
+
     /// Calls `f` with the manifest as the tree is now, and whether it may
     /// differ from the one the previous call saw (always true the first
     /// time): an unchanged tree need not be written again.
@@ -108,28 +153,12 @@ impl TreeTracker {
         &mut self,
         f: impl FnOnce(&TreeManifest, bool) -> R,
     ) -> anyhow::Result<R> {
+        self.watch_if_large();
         match &mut self.tracked {
-            Tracked::Walked {
-                manifest,
-                watchable,
-            } => {
+            Tracked::Walked { manifest, .. } => {
                 let now = TreeManifest::capture(&self.roots, &self.skip)?;
                 let changed = manifest.as_ref() != Some(&now);
-                let answer = f(&now, changed);
-                if !*watchable || now.len() < self.watch_from {
-                    *manifest = Some(now);
-                    return Ok(answer);
-                }
-                // Nothing changes the tree at a boundary: the walk just
-                // made is where the watch starts.
-                match Watch::new(&self.roots, &self.skip, now) {
-                    Ok(watch) => self.tracked = Tracked::Watched(watch),
-                    Err(now) => {
-                        *watchable = false;
-                        *manifest = Some(now);
-                    }
-                }
-                Ok(answer)
+                Ok(f(manifest.insert(now), changed))
             }
             Tracked::Watched(watch) => {
                 let mut state = watch.shared.lock();
@@ -185,21 +214,20 @@ struct WatchState {
 }
 
 impl Watch {
-    /// A watch on every directory of `walked`, the tree of `roots` as it
-    /// is now (the roots missing from it awaited in their parents), or
-    /// `walked` back where the system has no inotify instance to give.
-    fn new(roots: &[PathBuf], skip: &Path, walked: TreeManifest) -> Result<Watch, TreeManifest> {
+    /// The roots walked and watched, or `None` where the system has no
+    /// inotify instance to give.
+    fn new(roots: &[PathBuf], skip: &Path) -> Option<Watch> {
         // SAFETY: inotify_init1 has no preconditions.
         let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         if fd < 0 {
-            return Err(walked);
+            return None;
         }
         // SAFETY: a descriptor inotify_init1 just gave us.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let mut pipe = [0; 2];
         // SAFETY: pipe2 fills two descriptors we then own.
         if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
-            return Err(walked);
+            return None;
         }
         // SAFETY: the two descriptors pipe2 just gave us.
         let wake = unsafe { (OwnedFd::from_raw_fd(pipe[0]), OwnedFd::from_raw_fd(pipe[1])) };
@@ -209,30 +237,27 @@ impl Watch {
             stop: AtomicBool::new(false),
             wake,
             state: Mutex::new(WatchState {
-                manifest: walked,
+                manifest: TreeManifest::with_roots(roots),
                 dirs: HashMap::new(),
                 awaited: HashMap::new(),
                 pending: BTreeSet::new(),
                 lost: false,
-                // The walk's look reported the tree.
-                changed: false,
+                changed: true,
             }),
         });
         {
             let mut state = shared.lock();
-            shared.watch_walked(&mut state, roots);
+            shared.watch_roots(&mut state, roots);
         }
         let reader = shared.clone();
-        match std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("phaser-tree-watch".into())
             .spawn(move || reader.follow_until_stopped())
-        {
-            Ok(thread) => Ok(Watch {
-                shared,
-                thread: Some(thread),
-            }),
-            Err(_) => Err(std::mem::take(&mut shared.lock().manifest)),
-        }
+            .ok()?;
+        Some(Watch {
+            shared,
+            thread: Some(thread),
+        })
     }
 }
 
@@ -298,25 +323,6 @@ impl Shared {
                 .entry(wd)
                 .or_default()
                 .push(root.to_path_buf());
-        }
-    }
-
-    /// Watches every directory the manifest records (the tree has not
-    /// changed since it was walked) and awaits the roots it lacks.
-    fn watch_walked(&self, state: &mut WatchState, roots: &[PathBuf]) {
-        let walked: Vec<PathBuf> = state.manifest.dirs().collect();
-        for dir in walked {
-            match self.add_watch(&dir) {
-                Some(wd) => {
-                    state.dirs.insert(wd, dir);
-                }
-                None => state.lost = true,
-            }
-        }
-        for root in roots {
-            if !state.manifest.contains(root) {
-                self.await_root(state, root);
-            }
         }
     }
 
@@ -449,9 +455,9 @@ mod tests {
         matches!(tracker.tracked, Tracked::Watched(_))
     }
 
-    /// Watched from the first look on, walked at every look, and watched
-    /// from the second look on (the first finds 4 entries, the second
-    /// more than 6: the switch mid-build).
+    /// Watched from the second look on (the first has nothing to go by),
+    /// walked at every look, and watched from the third look on (the
+    /// first finds 4 entries, the second 10: the switch mid-build).
     #[test]
     fn the_manifest_follows_every_kind_of_change() {
         for watch_from in [0, usize::MAX, 6] {
@@ -470,11 +476,7 @@ mod tests {
         let roots = vec![top.clone(), out.clone()];
         let mut tracker = TreeTracker::watching_from(&roots, &skip, watch_from);
         assert_current(&mut tracker, &roots, &skip);
-        assert_eq!(
-            is_watched(&tracker),
-            watch_from == 0,
-            "inotify is available here, and the first look finds 4 entries"
-        );
+        assert!(!is_watched(&tracker), "the first look walks");
 
         // Files written, new deep directories at once, chmod, rename of a
         // directory, phaser's own files ignored.
@@ -490,7 +492,11 @@ mod tests {
         std::fs::write(top.join("src/moved/in-moved"), "m").unwrap();
         std::fs::write(skip.join("state.json"), "{}").unwrap();
         assert_current(&mut tracker, &roots, &skip);
-        assert_eq!(is_watched(&tracker), watch_from != usize::MAX);
+        assert_eq!(
+            is_watched(&tracker),
+            watch_from == 0,
+            "inotify is available here, and the first look found 4 entries"
+        );
 
         // A tree removed; an output root that did not exist appears.
         std::fs::remove_dir_all(top.join("build")).unwrap();
@@ -498,6 +504,7 @@ mod tests {
         std::fs::write(out.join("bin/tool"), "t").unwrap();
         std::os::unix::fs::symlink("tool", out.join("bin/link")).unwrap();
         assert_current(&mut tracker, &roots, &skip);
+        assert_eq!(is_watched(&tracker), watch_from != usize::MAX);
 
         // A directory replaced by a file of the same name, and changes
         // the thread takes in on its own before the next boundary.
@@ -506,6 +513,18 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(100));
         std::fs::write(out.join("bin/tool"), "longer now").unwrap();
         assert_current(&mut tracker, &roots, &skip);
+    }
+
+    #[test]
+    fn a_tree_known_to_be_large_is_watched_from_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap();
+        let (skip, roots) = (top.join(".phaser"), vec![top.clone()]);
+        assert!(is_watched(&TreeTracker::start(&roots, &skip, WATCH_FROM)));
+        let mut small = TreeTracker::start(&roots, &skip, WATCH_FROM - 1);
+        assert!(!is_watched(&small));
+        assert_current(&mut small, &roots, &skip);
+        assert!(!is_watched(&small), "the walk found the tree empty");
     }
 
     #[test]

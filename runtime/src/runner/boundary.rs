@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::boundaries::Boundaries;
 use crate::state::BuildState;
-use crate::tree_manifest::TreeRef;
+use crate::tree_manifest::{TreeManifest, TreeRef};
 use crate::tree_watch::TreeTracker;
 
 /// Writes a build's state at each boundary.
@@ -28,16 +28,20 @@ pub(super) struct Bookkeeping {
 
 impl Bookkeeping {
     /// Bookkeeping for the build in `build_top` starting from `state`: the
-    /// tree is read at the first boundary and followed from then on.
+    /// tree is followed from here on (see [`TreeTracker`]).
     pub fn open(build_top: &Path, state: &BuildState) -> anyhow::Result<Bookkeeping> {
         let roots: Vec<PathBuf> = std::iter::once(build_top.to_path_buf())
             .chain(state.outputs.values().map(PathBuf::from))
             .collect();
-        let tree = TreeTracker::start(&roots, &build_top.join(".phaser"));
         let written = BuildState::read(build_top)
             .ok()
             .flatten()
             .and_then(|s| s.tree);
+        // Reading the recorded tree costs far less than walking it.
+        let known = written
+            .and_then(|tree| TreeManifest::read(build_top, tree).ok())
+            .map_or(0, |manifest| manifest.len());
+        let tree = TreeTracker::start(&roots, &build_top.join(".phaser"), known);
         Ok(Bookkeeping {
             build_top: build_top.to_path_buf(),
             boundaries: Boundaries::read(build_top)?,
