@@ -12,11 +12,11 @@
 //! - *boundary*: one phase boundary (the row the closing table shows,
 //!   divided by the number of boundaries) in a run of 10 no-op phases on
 //!   a tree of N files that no earlier run recorded: the first boundary
-//!   walks it once more to start watching it (`tree_watch.rs`). Target: at
+//!   walks it once more to start watching it (`tree_watch/`). Target: at
 //!   most 50 ms at 100,000 files.
 //! - *boundary after creating*: the boundary of one phase that creates the
-//!   N files itself (an install): a walk of the whole tree, which was
-//!   small when the phase started.
+//!   N files itself (an install): the tree was small when the phase
+//!   started, and is watched from a moment into it when it runs long.
 //! - *resume*: a build whose last finished phase left N/2 files and whose
 //!   interrupted phase added N/2 more; `--resume` puts the tree back and
 //!   runs the last, empty, phase (wall time of that run). Target: at most

@@ -51,6 +51,11 @@ impl Bookkeeping {
         })
     }
 
+    /// A phase starts (the tree may be watched while it runs).
+    pub fn phase_started(&mut self) {
+        self.tree.phase_started();
+    }
+
     /// Records the tree before the first phase, so a build killed in it
     /// can be resumed.
     pub fn record_start(&mut self, state: &mut BuildState) -> anyhow::Result<()> {

@@ -251,6 +251,7 @@ impl<'p> Runner<'p> {
             if self.options.cancel.is_cancelled() {
                 return Err(Interrupted::before(&phase.name, &self.options.cancel).into());
             }
+            build.bookkeeping.phase_started();
             let (row, end) = self.run_phase(&mut build, index, phases.len(), phase);
             self.observer.phase_finished(&row);
             progress.rows.push(row);

@@ -1,15 +1,17 @@
 //! Keeping the tree manifest current without walking the tree at every
 //! phase boundary.
 //!
-//! A small tree is simply walked again at every boundary. Once a walk
-//! finds the tree large ([`WATCH_FROM`] entries), the next boundary walks
-//! it once more while asking the kernel (inotify) to report every change
-//! below it from then on; a tree the last run recorded as large is
-//! watched from the start. A small tree stays walked because an inotify
-//! instance costs the process an RCU grace period when it is closed (the
-//! kernel's `fsnotify_destroy_group` waits for its marks to be freed):
-//! 5-16 ms on this project's machines, more than a no-op build's whole
-//! run.
+//! A small tree is simply walked again at every boundary, because an
+//! inotify instance costs the process an RCU grace period when it is
+//! closed (the kernel's `fsnotify_destroy_group` waits for its marks to be
+//! freed): 5-16 ms on this project's machines, more than a no-op build's
+//! whole run. The kernel (inotify) is asked to report every change below
+//! the roots from the moment a build is worth it on:
+//! - from the start, when the last run recorded the tree as large
+//!   ([`WATCH_FROM`] entries);
+//! - from a phase that has run for a while ([`timer`]): it may well make
+//!   a large tree, and it took far longer than the closing costs;
+//! - from the boundary after a walk found the tree large.
 //!
 //! While a tree is watched, a thread takes the reports in as phases run,
 //! adds a watch to each directory as it appears, and, whenever the tree
@@ -34,6 +36,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::tree_manifest::{walk, TreeManifest};
+
+mod timer;
+use timer::{Started, Timer};
 
 /// What inotify reports: entries created, removed, renamed, written,
 /// closed after writing (covers writes through `mmap`), or with changed
@@ -71,6 +76,8 @@ pub(crate) struct TreeTracker {
     tracked: Tracked,
     /// The size from which the tree is watched.
     watch_from: usize,
+    /// The thread that starts watching while a long phase runs.
+    timer: Option<Timer>,
 }
 
 enum Tracked {
@@ -111,6 +118,47 @@ impl TreeTracker {
                 watchable: true,
             },
             watch_from: entries,
+            timer: None,
+        }
+    }
+
+    /// A phase starts: should it run for long ([`timer::WATCH_AFTER`]),
+    /// the tree is watched from then on.
+    pub fn phase_started(&mut self) {
+        if !matches!(
+            self.tracked,
+            Tracked::Walked {
+                watchable: true,
+                ..
+            }
+        ) {
+            return;
+        }
+        if self.timer.is_none() {
+            self.timer = Timer::start(self.roots.clone(), self.skip.clone());
+        }
+        if let Some(timer) = &mut self.timer {
+            timer.phase_started();
+        }
+    }
+
+    /// Takes over the watch the timer started while the last phase ran.
+    fn take_timer_watch(&mut self) {
+        let Some(timer) = &mut self.timer else {
+            return;
+        };
+        match timer.phase_ended() {
+            Started::Nothing => {}
+            Started::Watching(watch) => {
+                self.tracked = Tracked::Watched(watch);
+                self.timer = None;
+            }
+            Started::Unavailable => {
+                if let Tracked::Walked { watchable, .. } = &mut self.tracked {
+                    *watchable = false;
+                }
+                self.timer = None;
+            }
         }
     }
 
@@ -153,6 +201,7 @@ impl TreeTracker {
         &mut self,
         f: impl FnOnce(&TreeManifest, bool) -> R,
     ) -> anyhow::Result<R> {
+        self.take_timer_watch();
         self.watch_if_large();
         match &mut self.tracked {
             Tracked::Walked { manifest, .. } => {
@@ -513,6 +562,32 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(100));
         std::fs::write(out.join("bin/tool"), "longer now").unwrap();
         assert_current(&mut tracker, &roots, &skip);
+    }
+
+    #[test]
+    fn a_phase_that_runs_long_is_watched_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap();
+        let (skip, roots) = (top.join(".phaser"), vec![top.clone()]);
+        let mut tracker = TreeTracker::watching_from(&roots, &skip, usize::MAX);
+        assert_current(&mut tracker, &roots, &skip);
+        // A short phase.
+        tracker.phase_started();
+        std::fs::write(top.join("short"), "s").unwrap();
+        assert_current(&mut tracker, &roots, &skip);
+        assert!(!is_watched(&tracker));
+        // A long one, changing the tree before and after the watch starts.
+        tracker.phase_started();
+        std::fs::create_dir_all(top.join("early/deep")).unwrap();
+        std::fs::write(top.join("early/deep/file"), "e").unwrap();
+        // The watch starts within twice WATCH_AFTER; more for a busy machine.
+        std::thread::sleep(timer::WATCH_AFTER * 5);
+        std::fs::write(top.join("early/deep/file"), "changed").unwrap();
+        std::fs::create_dir(top.join("late")).unwrap();
+        std::fs::write(top.join("late/file"), "l").unwrap();
+        std::fs::remove_file(top.join("short")).unwrap();
+        assert_current(&mut tracker, &roots, &skip);
+        assert!(is_watched(&tracker), "inotify is available here");
     }
 
     #[test]
