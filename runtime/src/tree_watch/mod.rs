@@ -500,6 +500,15 @@ mod tests {
             .unwrap();
     }
 
+    /// A build directory (its `.phaser` made) and the canonical path of
+    /// its top.
+    fn build_top() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(top.join(".phaser")).unwrap();
+        (dir, top)
+    }
+
     fn is_watched(tracker: &TreeTracker) -> bool {
         matches!(tracker.tracked, Tracked::Watched(_))
     }
@@ -515,10 +524,8 @@ mod tests {
     }
 
     fn follows_every_kind_of_change(watch_from: usize) {
-        let dir = tempfile::tempdir().unwrap();
-        let top = dir.path().canonicalize().unwrap();
+        let (_dir, top) = build_top();
         let skip = top.join(".phaser");
-        std::fs::create_dir_all(&skip).unwrap();
         std::fs::create_dir_all(top.join("src/sub")).unwrap();
         std::fs::write(top.join("src/a.c"), "a").unwrap();
         let out = top.join("out");
@@ -566,8 +573,7 @@ mod tests {
 
     #[test]
     fn a_phase_that_runs_long_is_watched_while_it_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let top = dir.path().canonicalize().unwrap();
+        let (_dir, top) = build_top();
         let (skip, roots) = (top.join(".phaser"), vec![top.clone()]);
         let mut tracker = TreeTracker::watching_from(&roots, &skip, usize::MAX);
         assert_current(&mut tracker, &roots, &skip);
@@ -592,8 +598,7 @@ mod tests {
 
     #[test]
     fn a_tree_known_to_be_large_is_watched_from_the_start() {
-        let dir = tempfile::tempdir().unwrap();
-        let top = dir.path().canonicalize().unwrap();
+        let (_dir, top) = build_top();
         let (skip, roots) = (top.join(".phaser"), vec![top.clone()]);
         assert!(is_watched(&TreeTracker::start(&roots, &skip, WATCH_FROM)));
         let mut small = TreeTracker::start(&roots, &skip, WATCH_FROM - 1);
@@ -610,11 +615,8 @@ mod tests {
     }
 
     fn says_whether_the_tree_changed(watch_from: usize) {
-        let dir = tempfile::tempdir().unwrap();
-        let top = dir.path().canonicalize().unwrap();
-        let skip = top.join(".phaser");
-        std::fs::create_dir_all(&skip).unwrap();
-        let roots = vec![top.clone()];
+        let (_dir, top) = build_top();
+        let (skip, roots) = (top.join(".phaser"), vec![top.clone()]);
         let mut tracker = TreeTracker::watching_from(&roots, &skip, watch_from);
         let mut look = || tracker.with_current_changed(|_, changed| changed).unwrap();
         assert!(look(), "the first look has nothing to compare with");
