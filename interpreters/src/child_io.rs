@@ -104,19 +104,12 @@ pub(crate) fn serve(
             }
         }
         if ready[2] {
-            if let Some(fd) = &stdout {
-                if !read_some(fd, &mut buffer, |chunk| collected.extend_from_slice(chunk)) {
-                    stdout = None;
-                }
-            }
+            read_ready(&mut stdout, &mut buffer, |chunk| {
+                collected.extend_from_slice(chunk)
+            });
         }
-        if ready[3] {
-            if let Some(fd) = &stderr {
-                if !read_some(fd, &mut buffer, |chunk| lines.take(chunk)) {
-                    lines.end();
-                    stderr = None;
-                }
-            }
+        if ready[3] && read_ready(&mut stderr, &mut buffer, |chunk| lines.take(chunk)) {
+            lines.end();
         }
     }
     say_what_holds_the_pipes(label, stdout.is_some(), stderr.is_some());
@@ -193,9 +186,23 @@ impl StderrLines {
     }
 }
 
+/// One read from the pipe in `slot`, if any, handed to `take`; at the
+/// pipe's end the slot is emptied and the answer is true.
+pub(crate) fn read_ready(
+    slot: &mut Option<OwnedFd>,
+    buffer: &mut [u8],
+    take: impl FnMut(&[u8]),
+) -> bool {
+    let ended = slot.as_ref().is_some_and(|fd| !read_some(fd, buffer, take));
+    if ended {
+        *slot = None;
+    }
+    ended
+}
+
 /// One read from `fd` (non-blocking) handed to `take`; false once the
 /// pipe has ended (or failed).
-pub(crate) fn read_some(fd: &OwnedFd, buffer: &mut [u8], mut take: impl FnMut(&[u8])) -> bool {
+fn read_some(fd: &OwnedFd, buffer: &mut [u8], mut take: impl FnMut(&[u8])) -> bool {
     // SAFETY: a read into a buffer we own, of its length.
     let n = unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
     match usize::try_from(n) {
@@ -243,16 +250,24 @@ fn write_without_sigpipe(fd: &OwnedFd, bytes: &[u8]) -> io::Result<usize> {
 
 /// `fd` made non-blocking (our end of a pipe only: the flag belongs to
 /// that end's open file description, not the child's).
-pub(crate) fn nonblocking(fd: OwnedFd) -> io::Result<OwnedFd> {
+fn nonblocking(fd: OwnedFd) -> io::Result<OwnedFd> {
+    set_nonblocking(&fd, true)?;
+    Ok(fd)
+}
+
+/// Sets or clears `O_NONBLOCK` on our end of a pipe or FIFO.
+pub(crate) fn set_nonblocking(fd: &OwnedFd, on: bool) -> io::Result<()> {
     // SAFETY: fcntl on a descriptor we own.
     let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    let wanted = match on {
+        true => flags | libc::O_NONBLOCK,
+        false => flags & !libc::O_NONBLOCK,
+    };
     // SAFETY: as above.
-    if flags < 0
-        || unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0
-    {
+    if flags < 0 || unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, wanted) } < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(fd)
+    Ok(())
 }
 
 /// The `poll` timeout until `deadline` (for ever without one); `None`

@@ -15,7 +15,7 @@ use crate::child::{
     keep_copying_stdout, our_descriptor, say_what_holds_the_pipes, stop_what_is_left, StderrCopy,
     PIPE_GRACE,
 };
-use crate::child_io::{nonblocking, poll_slots, read_some, time_left, StderrLines};
+use crate::child_io::{poll_slots, read_ready, set_nonblocking, time_left, StderrLines};
 
 /// How a served phase ended, as far as its output tells.
 pub(super) struct Served {
@@ -28,9 +28,9 @@ pub(super) struct Served {
     pub stderr_tail: Vec<String>,
 }
 
-/// The FIFOs of the phase being run, read ends, and the write ends the
-/// runner keeps until the phase is over (so the reads end only once the
-/// phase and what it started have closed theirs).
+/// The FIFOs of the phase being run, read ends (non-blocking), and the
+/// write ends the runner keeps until the phase is over (so the reads end
+/// only once the phase and what it started have closed theirs).
 pub(super) struct Fifos {
     pub stdout: File,
     pub stderr: File,
@@ -51,8 +51,8 @@ pub(super) fn serve(
 ) -> io::Result<Served> {
     let mut out = our_descriptor(1);
     let mut lines = StderrLines::new(our_descriptor(2));
-    let mut stdout = Some(nonblocking(OwnedFd::from(fifos.stdout))?);
-    let mut stderr = Some(nonblocking(OwnedFd::from(fifos.stderr))?);
+    let mut stdout = Some(OwnedFd::from(fifos.stdout));
+    let mut stderr = Some(OwnedFd::from(fifos.stderr));
     let mut keepers = Some(fifos.keepers);
     let mut group = Some(group);
     let mut done: Option<Option<String>> = None;
@@ -88,37 +88,28 @@ pub(super) fn serve(
             deadline = Some(Instant::now() + PIPE_GRACE);
         }
         if ready[1] {
-            if let Some(fd) = &stdout {
-                let pass = |chunk: &[u8]| {
-                    if let Some(out) = out.as_mut() {
-                        let _ = out.write_all(chunk);
-                    }
-                };
-                if !read_some(fd, &mut buffer, pass) {
-                    stdout = None;
+            read_ready(&mut stdout, &mut buffer, |chunk| {
+                if let Some(out) = out.as_mut() {
+                    let _ = out.write_all(chunk);
                 }
-            }
+            });
         }
-        if ready[2] {
-            if let Some(fd) = &stderr {
-                if !read_some(fd, &mut buffer, |chunk| lines.take(chunk)) {
-                    lines.end();
-                    stderr = None;
-                }
-            }
+        if ready[2] && read_ready(&mut stderr, &mut buffer, |chunk| lines.take(chunk)) {
+            lines.end();
         }
     }
     let held = stdout.is_some() || stderr.is_some();
     say_what_holds_the_pipes(label, stdout.is_some(), stderr.is_some());
     // What a process that left the group still writes goes on to this
     // phase's descriptors, as long as it writes.
+    // (Back to blocking reads, for a copying thread.)
     if let Some(fd) = stdout {
-        blocking(&fd);
+        let _ = set_nonblocking(&fd, false);
         keep_copying_stdout(File::from(fd));
     }
     if let Some(fd) = stderr {
         lines.end();
-        blocking(&fd);
+        let _ = set_nonblocking(&fd, false);
         drop(StderrCopy::start(File::from(fd)));
     }
     Ok(Served {
@@ -134,14 +125,5 @@ pub(super) fn read_line(replies: &mut BufReader<PipeReader>, word: &str) -> Opti
     match replies.read_line(&mut line) {
         Ok(n) if n > 0 => line.trim_end().strip_prefix(word).map(str::to_string),
         _ => None,
-    }
-}
-
-/// `fd` back to blocking reads, for a copying thread.
-fn blocking(fd: &OwnedFd) {
-    // SAFETY: fcntl on a descriptor we own.
-    unsafe {
-        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
     }
 }
