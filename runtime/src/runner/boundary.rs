@@ -37,10 +37,9 @@ impl Bookkeeping {
             .ok()
             .flatten()
             .and_then(|s| s.tree);
-        // Reading the recorded tree costs far less than walking it.
         let known = written
-            .and_then(|tree| TreeManifest::read(build_top, tree).ok())
-            .map_or(0, |manifest| manifest.len());
+            .and_then(|tree| TreeManifest::recorded_len(build_top, tree))
+            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         let tree = TreeTracker::start(&roots, &build_top.join(".phaser"), known);
         Ok(Bookkeeping {
             build_top: build_top.to_path_buf(),
