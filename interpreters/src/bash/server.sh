@@ -8,11 +8,11 @@
 # files of the phase to run (phase_files.rs).
 # Requests come on stdin: the phase's label, ended by a NUL (bash reads a
 # pipe a byte at a time, so a request is short). Replies go to fd 3:
-# `started PID` once the phase's subshell runs, in a process group of its
-# own (`set -m`), then `done STATUS` when it ended. A phase's stdout and
-# stderr are the FIFOs `stdout` and `stderr` in the directory, which the
-# runner reads; this shell's own stdout goes nowhere, its stderr (job
-# notices, its own errors) to server.log.
+# `started PID` once the phase's subshell has its request, in a process
+# group of its own (`set -m`), then `done STATUS` when it ended. A phase's
+# stdout and stderr are the FIFOs `stdout` and `stderr` in the directory,
+# which the runner reads; this shell's own stdout goes nowhere, its stderr
+# (job notices, its own errors) to server.log.
 set +e
 set -m
 
@@ -34,8 +34,16 @@ __phaser_enter() {
 declare -F >functions
 IFS= read -r -d '' __phaser_functions_at_start <functions
 
-while IFS= read -r -d '' __phaser_label; do
+# Each phase's subshell is forked ahead of its request, as soon as the
+# last phase ended: forking bash is most of what a phase costs, and this
+# way it overlaps the runner's reading of the last answer. The subshell is
+# the same copy of this shell either way (nothing here changes between
+# phases); it reads the request itself, and says `started`.
+while :; do
     (
+        # No request: the runner is gone (or has a new server).
+        IFS= read -r -d '' __phaser_label || exit 0
+        printf 'started %s\n' "$BASHPID" >&3
         __phaser_enter "$__phaser_dir" "$__phaser_label"
         source "$__phaser_dir/env.sh"
         # Where a fresh bash started: in the phase's directory, with $PWD
@@ -46,8 +54,10 @@ while IFS= read -r -d '' __phaser_label; do
         set -e
         eval "$__phaser_driver"
     ) &
-    __phaser_pid=$!
-    printf 'started %s\n' "$__phaser_pid" >&3
-    wait "$__phaser_pid"
-    printf 'done %s\n' "$?" >&3
+    wait "$!"
+    __phaser_status=$?
+    # Readable with no request pending: the end of the requests, which
+    # the subshell met.
+    ! read -t 0 || exit 0
+    printf 'done %s\n' "$__phaser_status" >&3
 done
