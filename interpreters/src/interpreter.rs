@@ -121,14 +121,7 @@ impl Interpreters {
                 .lua
                 .get_or_init(|| crate::LuaInterpreter::with_cancel(&self.settings.cancel))),
             #[cfg(feature = "bash")]
-            Language::Bash => Ok(self.bash.get_or_init(|| {
-                let bash = crate::BashInterpreter::new(&self.settings.phaser_exe);
-                if self.settings.one_bash_per_build {
-                    bash
-                } else {
-                    bash.with_a_bash_per_phase()
-                }
-            })),
+            Language::Bash => Ok(self.bash()),
             #[cfg(feature = "exec")]
             Language::Exec => Ok(&self.exec),
             #[allow(unreachable_patterns)]
@@ -161,6 +154,29 @@ impl Interpreters {
             .get(script.language)
             .map_err(|m| PhaseError::new(invocation.label, script.language, m))?;
         backend.run(script, input, invocation)
+    }
+
+    /// Starts the bash backend's long-lived bash ahead of the first bash
+    /// phase, beside the phases' scratch directory `scratch`, when phases
+    /// with environment `env` would run in it (see
+    /// [`crate::BashInterpreter::start_early`]). Nothing without bash.
+    pub fn start_bash_early<'a>(&self, scratch: &Path, env: impl Iterator<Item = &'a String>) {
+        #[cfg(feature = "bash")]
+        self.bash().start_early(scratch, env);
+        #[cfg(not(feature = "bash"))]
+        let _ = (scratch, env);
+    }
+
+    #[cfg(feature = "bash")]
+    fn bash(&self) -> &crate::BashInterpreter {
+        self.bash.get_or_init(|| {
+            let bash = crate::BashInterpreter::new(&self.settings.phaser_exe);
+            if self.settings.one_bash_per_build {
+                bash
+            } else {
+                bash.with_a_bash_per_phase()
+            }
+        })
     }
 
     /// Ends the backends when the process ends right after: a long-lived

@@ -126,6 +126,32 @@ impl BashInterpreter {
         self
     }
 
+    /// Starts the long-lived bash now, beside the scratch directory
+    /// `scratch` (a phase's), unless it runs already or phases with
+    /// environment `env` would not run in it: its start-up (starting bash,
+    /// sourcing the prelude) then overlaps the runner's own work before the
+    /// first bash phase. A bash that cannot start is left to that phase to
+    /// report.
+    pub fn start_early<'a>(&self, scratch: &Path, env: impl Iterator<Item = &'a String>) {
+        let Some(slot) = &self.server else {
+            return;
+        };
+        if !server::can_serve(env) {
+            return;
+        }
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.server.is_some() {
+            return;
+        }
+        let dir = server_dir(scratch);
+        if let Ok(server) =
+            server::Server::start(&self.bash, &dir, prelude(), DRIVER_FUNCTIONS, DRIVER)
+        {
+            slot.server = Some(server);
+            slot.dir_made = true;
+        }
+    }
+
     /// Runs the phase in a subshell of the long-lived bash (starting it,
     /// or a new one if it died), from the files of its directory.
     fn run_in_server(
@@ -137,10 +163,7 @@ impl BashInterpreter {
     ) -> Result<Ran, PhaseError> {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
         slot.phases += 1;
-        let files = PhaseFiles::shared(
-            &invocation.scratch.with_file_name(".bash-server"),
-            slot.phases,
-        );
+        let files = PhaseFiles::shared(&server_dir(invocation.scratch), slot.phases);
         // The directory is made once per build (the server's files stay).
         let made = if slot.dir_made {
             Ok(())
@@ -272,6 +295,12 @@ impl BashInterpreter {
             ("PHASER_EXE", os(&self.phaser_exe)),
         ]
     }
+}
+
+/// The long-lived bash's directory, beside the scratch directory of a
+/// phase (`.phaser/tmp/.bash-server`).
+fn server_dir(scratch: &Path) -> PathBuf {
+    scratch.with_file_name(".bash-server")
 }
 
 /// A phase whose bash ended: where its files are, how it ended, and what
@@ -471,6 +500,17 @@ mod tests {
     /// Runs `source` as a bash phase with `attrs`, in a fresh directory.
     fn run(source: &str, attrs: serde_json::Value) -> Result<Answer, PhaseError> {
         let dir = tempfile::tempdir().unwrap();
+        let bash = BashInterpreter::new(Path::new("phaser"));
+        run_in(&bash, dir.path(), source, attrs)
+    }
+
+    /// Runs `source` as a bash phase of `bash` with `attrs`, in `dir`.
+    fn run_in(
+        bash: &BashInterpreter,
+        dir: &Path,
+        source: &str,
+        attrs: serde_json::Value,
+    ) -> Result<Answer, PhaseError> {
         let mut env = BTreeMap::new();
         env.insert("PATH".to_string(), "/usr/bin:/bin".to_string());
         env.insert("KEEP".to_string(), "1".to_string());
@@ -485,21 +525,44 @@ mod tests {
             state: serde_json::Map::new(),
             env,
             paths: Paths {
-                build_top: dir.path().to_path_buf(),
+                build_top: dir.to_path_buf(),
                 source_root: None,
-                cwd: dir.path().to_path_buf(),
+                cwd: dir.to_path_buf(),
             },
         };
-        let roots = vec![dir.path().to_path_buf()];
+        let roots = vec![dir.to_path_buf()];
         let groups = phaser_stdlib::ProcessGroups::new();
         let invocation = Invocation {
             label: "build",
             roots: &roots,
-            scratch: &dir.path().join("scratch"),
+            scratch: &dir.join("scratch"),
             groups: &groups,
         };
         let script = Script::inline(Language::Bash, source, "test.sh");
-        BashInterpreter::new(Path::new("phaser")).run(&script, &input, &invocation)
+        bash.run(&script, &input, &invocation)
+    }
+
+    #[test]
+    fn a_bash_started_early_runs_the_phases_and_is_not_started_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let bash = BashInterpreter::new(Path::new("phaser"));
+        let env = ["PATH".to_string()];
+        bash.start_early(&dir.path().join("scratch"), env.iter());
+        assert!(dir.path().join(".bash-server/prelude.sh").is_file());
+        let first = run_in(&bash, dir.path(), "first=$$", json!({})).unwrap();
+        bash.start_early(&dir.path().join("scratch"), env.iter());
+        let second = run_in(&bash, dir.path(), "second=$$", json!({})).unwrap();
+        let pid = |answer: &Answer, name: &str| answer.attrs.as_ref().unwrap()[name].clone();
+        assert_eq!(pid(&first, "first"), pid(&second, "second"));
+    }
+
+    #[test]
+    fn no_bash_starts_early_for_an_environment_it_cannot_serve() {
+        let dir = tempfile::tempdir().unwrap();
+        let bash = BashInterpreter::new(Path::new("phaser"));
+        let env = ["PATH".to_string(), "BASH_ENV".to_string()];
+        bash.start_early(&dir.path().join("scratch"), env.iter());
+        assert!(!dir.path().join(".bash-server").exists());
     }
 
     #[test]

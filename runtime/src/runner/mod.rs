@@ -21,13 +21,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use phaser_interpreters::{Interpreters, Paths, PhaseInfo, PhaseInput, Settings};
+use phaser_interpreters::{Interpreters, Language, Paths, PhaseInfo, PhaseInput, Settings};
 use phaser_stdlib::{Cancel, ProcessGroups};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::order::ResolvedPhase;
-use crate::plan::Plan;
+use crate::plan::{Body, Plan};
 use crate::report::PhaseReport;
 use crate::state::{BuildState, STATE_VERSION};
 
@@ -319,6 +319,11 @@ impl<'p> Runner<'p> {
             self.initial_state(dir.top())
         })?;
         state.plan_digest = digest;
+        if runs_bash(&phases[first..=last], &state) {
+            let scratch = phase::scratch_dir(dir.top(), "start");
+            self.interpreters
+                .start_bash_early(&scratch, state.env.keys());
+        }
         let bookkeeping = Bookkeeping::open(dir.top(), &state)?;
         let mut roots = vec![dir.top().to_path_buf()];
         roots.extend(state.outputs.values().map(PathBuf::from));
@@ -489,6 +494,21 @@ pub fn outputs(attrs: &serde_json::Map<String, Value>, out_dir: &Path) -> BTreeM
 pub fn plan_hash(source: &Value) -> String {
     let digest = Sha256::digest(serde_json::to_vec(source).unwrap_or_default());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `phases` have a bash body or hook, or unpack through stdenv's
+/// bash: then the long-lived bash is worth starting before the first.
+fn runs_bash(phases: &[ResolvedPhase], state: &BuildState) -> bool {
+    let bash = |body: &Body| matches!(body, Body::Script(s) if s.language == Language::Bash);
+    phases.iter().any(|phase| {
+        phase.body.as_ref().is_some_and(bash)
+            || phase
+                .pre
+                .iter()
+                .chain(&phase.post)
+                .any(|hook| bash(&hook.body))
+            || (phase.name == "unpack" && crate::default_phases::needs_bash_unpack(&state.attrs))
+    })
 }
 
 /// The protocol input a phase (or one of its hooks) gets from `state`.

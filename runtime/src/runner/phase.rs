@@ -299,7 +299,7 @@ enum Step {
 }
 
 /// The private directory of one body's run (bash writes its files there).
-fn scratch_dir(build_top: &Path, label: &str) -> std::path::PathBuf {
+pub(super) fn scratch_dir(build_top: &Path, label: &str) -> std::path::PathBuf {
     build_top
         .join(".phaser")
         .join("tmp")
