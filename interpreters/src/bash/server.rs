@@ -1,6 +1,8 @@
-//! One long-lived bash per build (`server.sh`): started at the first bash
-//! phase, it sources the prelude once and forks a subshell for each phase,
-//! which costs a fraction of starting bash and sourcing the prelude again.
+//! One long-lived bash per build (`server.sh`): started early (see
+//! [`super::BashInterpreter::start_early`]) or at the first bash phase, it
+//! sources the prelude once and forks a subshell for each phase, ahead of
+//! its request, which costs a fraction of starting bash and sourcing the
+//! prelude again.
 //!
 //! The runner talks to it over two pipes: requests on its stdin, replies
 //! on its fd 3. A phase's stdout and stderr come back through the FIFOs
