@@ -157,14 +157,14 @@ impl Interpreters {
     }
 
     /// Starts the bash backend's long-lived bash ahead of the first bash
-    /// phase, beside the phases' scratch directory `scratch`, when phases
-    /// with environment `env` would run in it (see
+    /// phase, beside the phases' scratch directory `scratch`, when a phase
+    /// with `input` would run in it (see
     /// [`crate::BashInterpreter::start_early`]). Nothing without bash.
-    pub fn start_bash_early<'a>(&self, scratch: &Path, env: impl Iterator<Item = &'a String>) {
+    pub fn start_bash_early(&self, scratch: &Path, input: &PhaseInput) {
         #[cfg(feature = "bash")]
-        self.bash().start_early(scratch, env);
+        self.bash().start_early(scratch, input);
         #[cfg(not(feature = "bash"))]
-        let _ = (scratch, env);
+        let _ = (scratch, input);
     }
 
     #[cfg(feature = "bash")]

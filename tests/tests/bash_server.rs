@@ -77,6 +77,45 @@ fn a_phase_in_the_long_lived_bash_sees_what_a_bash_of_its_own_shows() {
     }
 }
 
+/// What the first phase changes, so that the probe's variables differ from
+/// those the long-lived bash declared once for the first: attributes and
+/// environment variables gone, unexported, grown, new, and `PATH` unset.
+const CHANGE: &str = r#"
+unset gone DROPME PATH
+export -n KEEPME
+colors+=(blue)
+n=6
+export NEWVAR=yes
+SHELL=/bin/sh
+greet() { echo hi; }
+"#;
+
+#[test]
+fn a_later_phase_in_the_long_lived_bash_sees_what_a_bash_of_its_own_shows() {
+    let plan = |extra: Value| {
+        let mut env = json!({"KEEPME": "1", "DROPME": "x", "SHELL": "/bin/bash"});
+        env.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({
+            "phases": ["change", "probe"],
+            "env": env,
+            "colors": ["red", "green"],
+            "gone": "soon",
+            "n": 5,
+            "phaser": {"phases": {"change": {"bash": CHANGE}, "probe": {"bash": PROBE}}}
+        })
+    };
+    let (served, in_server) = probe(plan(json!({})));
+    let (fresh, in_server_too) = probe(plan(json!({"a-b": "1"})));
+    assert!(in_server && !in_server_too);
+    assert!(
+        served.contains("NEWVAR") && !served.contains("DROPME"),
+        "{served}"
+    );
+    assert_eq!(served, fresh);
+}
+
 #[test]
 fn a_bash_that_died_is_started_again_for_the_next_phase() {
     let sandbox = Sandbox::new();

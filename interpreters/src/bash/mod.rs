@@ -13,12 +13,16 @@
 //! driver reports back). A phase in a bash of its own has them in its
 //! scratch directory, with `prelude.sh`; the long-lived bash's phases
 //! share those of its directory (`.phaser/tmp/.bash-server`), with
-//! `env.sh` and the `stdout` and `stderr` FIFOs.
+//! `env.sh` and the `stdout` and `stderr` FIFOs; there `env.sh` and
+//! `vars.sh` hold only what differs from the variables the long-lived
+//! bash declared once (see [`base`]).
 
+mod base;
 mod changes;
 mod declare_p;
 #[cfg(test)]
 mod dump_parity_tests;
+mod in_server;
 mod phase_files;
 mod served_output;
 mod server;
@@ -28,11 +32,12 @@ mod vars;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::{attrs_sh, child};
+use crate::child;
 use crate::{
     Answer, Interpreter, Invocation, Language, Location, PhaseError, PhaseInput, Script,
     ScriptSource,
 };
+use in_server::ServerSlot;
 use phase_files::PhaseFiles;
 
 /// What runs each phase (in a subshell of the long-lived bash, or in a
@@ -126,118 +131,6 @@ impl BashInterpreter {
         self
     }
 
-    /// Starts the long-lived bash now, beside the scratch directory
-    /// `scratch` (a phase's), unless it runs already or phases with
-    /// environment `env` would not run in it: its start-up (starting bash,
-    /// sourcing the prelude) then overlaps the runner's own work before the
-    /// first bash phase. A bash that cannot start is left to that phase to
-    /// report.
-    pub fn start_early<'a>(&self, scratch: &Path, env: impl Iterator<Item = &'a String>) {
-        let Some(slot) = &self.server else {
-            return;
-        };
-        if !server::can_serve(env) {
-            return;
-        }
-        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.server.is_some() {
-            return;
-        }
-        let dir = server_dir(scratch);
-        if let Ok(server) =
-            server::Server::start(&self.bash, &dir, prelude(), DRIVER_FUNCTIONS, DRIVER)
-        {
-            slot.server = Some(server);
-            slot.dir_made = true;
-        }
-    }
-
-    /// Runs the phase in a subshell of the long-lived bash (starting it,
-    /// or a new one if it died), from the files of its directory.
-    fn run_in_server(
-        &self,
-        slot: &mut ServerSlot,
-        script: &Script,
-        input: &PhaseInput,
-        invocation: &Invocation<'_>,
-    ) -> Result<Ran, PhaseError> {
-        let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
-        slot.phases += 1;
-        let files = PhaseFiles::shared(&server_dir(invocation.scratch), slot.phases);
-        // The directory is made once per build (the server's files stay).
-        let made = if slot.dir_made {
-            Ok(())
-        } else {
-            files.make_dir()
-        };
-        let (script_path, declared) = made
-            .and_then(|()| write_files(&files, script, input))
-            .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
-        slot.dir_made = true;
-        let mut env = vars::exports(input);
-        let groups_record = invocation
-            .groups
-            .record_file()
-            .map(|f| (phaser_stdlib::GROUPS_VAR, f.as_os_str().to_os_string()));
-        let roots = std::env::join_paths(invocation.roots).unwrap_or_default();
-        let driver_vars = self.driver_vars(&files, &files.file("prelude.sh"), &script_path, input);
-        for (name, value) in [
-            (phaser_stdlib::WRITE_ROOTS_VAR, roots),
-            (phaser_stdlib::PHASE_VAR, invocation.label.into()),
-        ]
-        .into_iter()
-        .chain(groups_record)
-        .chain(driver_vars)
-        {
-            env.push_str(&format!(
-                "export {name}={}\n",
-                attrs_sh::quote(&value.to_string_lossy())
-            ));
-        }
-        files
-            .write("env.sh", env.as_bytes())
-            .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
-
-        for attempt in 0..2 {
-            if !slot.server.as_mut().is_some_and(server::Server::is_alive) {
-                slot.server = None;
-            }
-            if slot.server.is_none() {
-                slot.server = Some(
-                    server::Server::start(
-                        &self.bash,
-                        &files.dir,
-                        prelude(),
-                        DRIVER_FUNCTIONS,
-                        DRIVER,
-                    )
-                    .map_err(|e| fail(format!("could not start {}: {e}", self.bash.display())))?,
-                );
-            }
-            let running = slot.server.as_mut().expect("started above");
-            match running.run(&files, invocation.label, invocation.groups) {
-                Ok(finished) => {
-                    return Ok(Ran {
-                        files,
-                        finished,
-                        declared,
-                    })
-                }
-                Err(None) if attempt == 0 => slot.server = None,
-                Err(None) => break,
-                Err(Some(message)) => {
-                    slot.server = None;
-                    return Err(fail(message));
-                }
-            }
-        }
-        slot.server = None;
-        Err(fail(format!(
-            "{} stopped before it could run the phase",
-            self.bash.display()
-        )))
-    }
-
     /// Runs the phase in a bash of its own, from the files of its scratch
     /// directory.
     fn run_alone(
@@ -248,13 +141,14 @@ impl BashInterpreter {
     ) -> Result<Ran, PhaseError> {
         let fail = |message: String| PhaseError::new(invocation.label, Language::Bash, message);
         let files = PhaseFiles::own(invocation.scratch);
-        let (script_path, declared) = files
+        let (declarations, declared) = vars::declarations(input);
+        let script_path = files
             .make_dir()
             .and_then(|()| write_files(&files, script, input))
             .and_then(|written| {
-                files
-                    .write("prelude.sh", prelude().as_bytes())
-                    .map(|()| written)
+                files.write("vars.sh", declarations.as_bytes())?;
+                files.write("prelude.sh", prelude().as_bytes())?;
+                Ok(written)
             })
             .map_err(|e| fail(format!("writing the phase's files: {e}")))?;
         let mut command = child::phase_command(&self.bash, input, invocation);
@@ -297,12 +191,6 @@ impl BashInterpreter {
     }
 }
 
-/// The long-lived bash's directory, beside the scratch directory of a
-/// phase (`.phaser/tmp/.bash-server`).
-fn server_dir(scratch: &Path) -> PathBuf {
-    scratch.with_file_name(".bash-server")
-}
-
 /// A phase whose bash ended: where its files are, how it ended, and what
 /// its variables declared.
 struct Ran {
@@ -311,26 +199,14 @@ struct Ran {
     declared: vars::Declared,
 }
 
-/// The long-lived bash (`None` until the first phase it runs, or after it
-/// died), how many phases it was asked to run, and whether its directory
-/// is there.
-#[derive(Debug, Default)]
-struct ServerSlot {
-    server: Option<server::Server>,
-    phases: u64,
-    /// Whether the server's directory was made this build.
-    dir_made: bool,
-}
-
 /// Clears an earlier phase's reports from `files`' directory (which must
-/// be there) and writes the files a phase runs from: its input, its
-/// variables and (when inline) its script. Returns the script's path and
-/// what the variables declared.
+/// be there) and writes the files a phase runs from but its variables:
+/// its input and (when inline) its script. Returns the script's path.
 fn write_files(
     files: &PhaseFiles,
     script: &Script,
     input: &PhaseInput,
-) -> std::io::Result<(PathBuf, vars::Declared)> {
+) -> std::io::Result<PathBuf> {
     files.clear_reports()?;
     let script_path = match &script.source {
         ScriptSource::Inline(text) => {
@@ -344,11 +220,9 @@ fn write_files(
             ))
         }
     };
-    let (declarations, declared) = vars::declarations(input);
     let payload = serde_json::to_vec(input).map_err(std::io::Error::other)?;
     files.write("input.json", &payload)?;
-    files.write("vars.sh", declarations.as_bytes())?;
-    Ok((script_path, declared))
+    Ok(script_path)
 }
 
 impl Interpreter for BashInterpreter {
@@ -511,10 +385,16 @@ mod tests {
         source: &str,
         attrs: serde_json::Value,
     ) -> Result<Answer, PhaseError> {
+        run_input(bash, source, &input(dir, attrs))
+    }
+
+    /// The input of a phase with `attrs` in `dir`: `PATH` and `KEEP` in
+    /// its environment.
+    fn input(dir: &Path, attrs: serde_json::Value) -> PhaseInput {
         let mut env = BTreeMap::new();
         env.insert("PATH".to_string(), "/usr/bin:/bin".to_string());
         env.insert("KEEP".to_string(), "1".to_string());
-        let input = PhaseInput {
+        PhaseInput {
             phase: PhaseInfo {
                 name: "build".into(),
                 index: 0,
@@ -529,7 +409,16 @@ mod tests {
                 source_root: None,
                 cwd: dir.to_path_buf(),
             },
-        };
+        }
+    }
+
+    /// Runs `source` as a bash phase of `bash` with `input`.
+    fn run_input(
+        bash: &BashInterpreter,
+        source: &str,
+        input: &PhaseInput,
+    ) -> Result<Answer, PhaseError> {
+        let dir = &input.paths.build_top;
         let roots = vec![dir.to_path_buf()];
         let groups = phaser_stdlib::ProcessGroups::new();
         let invocation = Invocation {
@@ -539,18 +428,18 @@ mod tests {
             groups: &groups,
         };
         let script = Script::inline(Language::Bash, source, "test.sh");
-        bash.run(&script, &input, &invocation)
+        bash.run(&script, input, &invocation)
     }
 
     #[test]
     fn a_bash_started_early_runs_the_phases_and_is_not_started_twice() {
         let dir = tempfile::tempdir().unwrap();
         let bash = BashInterpreter::new(Path::new("phaser"));
-        let env = ["PATH".to_string()];
-        bash.start_early(&dir.path().join("scratch"), env.iter());
+        let scratch = dir.path().join("scratch");
+        bash.start_early(&scratch, &input(dir.path(), json!({})));
         assert!(dir.path().join(".bash-server/prelude.sh").is_file());
         let first = run_in(&bash, dir.path(), "first=$$", json!({})).unwrap();
-        bash.start_early(&dir.path().join("scratch"), env.iter());
+        bash.start_early(&scratch, &input(dir.path(), json!({})));
         let second = run_in(&bash, dir.path(), "second=$$", json!({})).unwrap();
         let pid = |answer: &Answer, name: &str| answer.attrs.as_ref().unwrap()[name].clone();
         assert_eq!(pid(&first, "first"), pid(&second, "second"));
@@ -560,8 +449,9 @@ mod tests {
     fn no_bash_starts_early_for_an_environment_it_cannot_serve() {
         let dir = tempfile::tempdir().unwrap();
         let bash = BashInterpreter::new(Path::new("phaser"));
-        let env = ["PATH".to_string(), "BASH_ENV".to_string()];
-        bash.start_early(&dir.path().join("scratch"), env.iter());
+        let mut input = input(dir.path(), json!({}));
+        input.env.insert("BASH_ENV".into(), "x".into());
+        bash.start_early(&dir.path().join("scratch"), &input);
         assert!(!dir.path().join(".bash-server").exists());
     }
 

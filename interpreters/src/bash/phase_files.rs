@@ -1,5 +1,6 @@
 //! The files one bash phase runs from (`input.json`, `vars.sh`, the inline
-//! `script.sh`, and `env.sh` for the long-lived bash) and those the driver
+//! `script.sh`, and `env.sh` for the long-lived bash, which with `vars.sh`
+//! holds only what differs from its `base.sh`) and those the driver
 //! reports back in (`dump`, and `errors` and the explicit answer only when
 //! there is something to say).
 //!

@@ -78,17 +78,20 @@ pub(super) struct Server {
 
 impl Server {
     /// Starts bash with `prelude` (stdenv's options and functions) in
-    /// `dir`, a directory of its own.
+    /// `dir`, a directory of its own; it then sources `base`, the
+    /// variables every phase starts from (see [`super::base`]).
     pub fn start(
         bash: &Path,
         dir: &Path,
         prelude: &str,
         driver_functions: &str,
         driver: &str,
+        base: &str,
     ) -> std::io::Result<Server> {
         std::fs::create_dir_all(dir)?;
         let prelude_file = dir.join("prelude.sh");
         phaser_stdlib::control_file::overwrite(&prelude_file, prelude.as_bytes())?;
+        phaser_stdlib::control_file::overwrite(&dir.join("base.sh"), base.as_bytes())?;
         let log_file = dir.join("server.log");
         phaser_stdlib::control_file::overwrite(&log_file, b"")?;
         let log = std::fs::OpenOptions::new()

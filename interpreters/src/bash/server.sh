@@ -34,6 +34,10 @@ __phaser_enter() {
 declare -F >functions
 IFS= read -r -d '' __phaser_functions_at_start <functions
 
+# The variables every phase starts from; a phase's env.sh and vars.sh
+# hold only what its phase has different (base.rs).
+source ./base.sh
+
 # Each phase's subshell is forked ahead of its request, as soon as the
 # last phase ended: forking bash is most of what a phase costs, and this
 # way it overlaps the runner's reading of the last answer. The subshell is

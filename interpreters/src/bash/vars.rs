@@ -5,7 +5,6 @@
 //! phases defined.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 use serde_json::Value;
 
@@ -161,10 +160,39 @@ pub(super) struct Declared {
     pub computed: BTreeMap<String, String>,
 }
 
+/// Lines of a script, each with the variable it sets (`None`: a function
+/// definition), in the order they run.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Lines(pub Vec<(Option<String>, String)>);
+
+impl Lines {
+    /// Adds `text` (one or more lines, without the last newline), which
+    /// sets variable `name`.
+    pub fn set(&mut self, name: &str, text: String) {
+        self.0.push((Some(name.to_string()), text));
+    }
+
+    /// The script.
+    pub fn script(&self) -> String {
+        let mut out = String::with_capacity(self.0.iter().map(|(_, t)| t.len() + 1).sum());
+        for (_, text) in &self.0 {
+            out.push_str(text);
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// The script that declares a bash phase's variables for `input`, and what
 /// it declared.
 pub(super) fn declarations(input: &PhaseInput) -> (String, Declared) {
-    let mut out = String::with_capacity(4096);
+    let (lines, declared) = declaration_lines(input);
+    (lines.script(), declared)
+}
+
+/// [`declarations`], line by line.
+pub(super) fn declaration_lines(input: &PhaseInput) -> (Lines, Declared) {
+    let mut out = Lines::default();
     let mut declared = Declared::default();
     for (name, value) in &input.attrs {
         // The environment wins over an attribute of the same name, as
@@ -179,8 +207,7 @@ pub(super) fn declarations(input: &PhaseInput) -> (String, Declared) {
             continue;
         }
         if let Some(line) = declaration(name, value) {
-            out.push_str(&line);
-            out.push('\n');
+            out.set(name, line);
             declared.attrs.insert(name.clone());
         }
     }
@@ -189,10 +216,13 @@ pub(super) fn declarations(input: &PhaseInput) -> (String, Declared) {
         .iter()
         .map(|(name, path)| format!("[{}]={}", quote(name), quote(path)))
         .collect();
-    let _ = writeln!(out, "declare -A outputs=({})", outputs.join(" "));
+    out.set(
+        "outputs",
+        format!("declare -A outputs=({})", outputs.join(" ")),
+    );
 
     let mut computed = |name: &str, value: String| {
-        let _ = writeln!(out, "{name}={}", quote(&value));
+        out.set(name, format!("{name}={}", quote(&value)));
         declared.computed.insert(name.to_string(), value);
     };
     computed("__structuredAttrs", "1".into());
@@ -220,13 +250,12 @@ pub(super) fn declarations(input: &PhaseInput) -> (String, Declared) {
             defaults.chain(own.iter().cloned()).collect()
         };
         let words: Vec<String> = entries.iter().map(|e| quote(e)).collect();
-        let _ = writeln!(out, "declare -a {name}=({})", words.join(" "));
+        out.set(name, format!("declare -a {name}=({})", words.join(" ")));
         declared.attrs.insert(name.to_string());
     }
     if let Some(Value::Object(functions)) = input.state.get(FUNCTIONS_KEY) {
         for definition in functions.values().filter_map(Value::as_str) {
-            out.push_str(definition);
-            out.push('\n');
+            out.0.push((None, definition.to_string()));
         }
     }
     (out, declared)
@@ -245,11 +274,21 @@ pub(super) fn source_root(input: &PhaseInput) -> Option<String> {
 /// The exported environment as `export` lines, for an interactive shell
 /// that does not start with the phase's environment.
 pub(super) fn exports(input: &PhaseInput) -> String {
-    let mut out = String::new();
+    export_lines(input).script()
+}
+
+/// [`exports`], line by line.
+pub(super) fn export_lines(input: &PhaseInput) -> Lines {
+    let mut out = Lines::default();
     for (name, value) in &input.env {
         if is_shell_name(name) && !SHELL_OWNED.contains(&name.as_str()) {
-            let _ = writeln!(out, "export {name}={}", quote(value));
+            out.set(name, export(name, value));
         }
     }
     out
+}
+
+/// The line that exports `name` with `value`.
+pub(super) fn export(name: &str, value: &str) -> String {
+    format!("export {name}={}", quote(value))
 }

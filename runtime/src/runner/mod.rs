@@ -320,9 +320,10 @@ impl<'p> Runner<'p> {
         })?;
         state.plan_digest = digest;
         if runs_bash(&phases[first..=last], &state) {
-            let scratch = phase::scratch_dir(dir.top(), "start");
-            self.interpreters
-                .start_bash_early(&scratch, state.env.keys());
+            let phase = &phases[first].name;
+            let input = phase_input(&state, dir.top(), phase, first, None);
+            let scratch = phase::scratch_dir(dir.top(), phase);
+            self.interpreters.start_bash_early(&scratch, &input);
         }
         let bookkeeping = Bookkeeping::open(dir.top(), &state)?;
         let mut roots = vec![dir.top().to_path_buf()];
