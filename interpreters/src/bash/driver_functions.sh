@@ -44,6 +44,10 @@ __phaser_phase() {
 # once when it is cut to nothing and written again, which costs
 # milliseconds. What is left of an older, longer content lies after the
 # NUL, or after the dump's `end` record, where nobody reads.
+#
+# phaser's own long variables (the server's script and the driver, the
+# lists of functions) are unset before the `declare -p`: the runner skips
+# them, and quoting kilobytes of text with newlines is most of its work.
 __phaser_dump() {
     # (No `local -` to restore errexit: nothing runs after the dump, and
     # `declare -p` would list it.)
@@ -57,9 +61,7 @@ __phaser_dump() {
         IFS= read -r -d '' __phaser_refs
     } <"$PHASER_DUMP-listing"
     {
-        printf 'cwd\0%s\0P\0' "$PWD"
-        declare -p
-        printf '\0'
+        printf 'cwd\0%s\0' "$PWD"
         [[ -z $__phaser_refs ]] || while IFS= read -r __phaser_line; do
             [[ $__phaser_line == 'declare -'* ]] || continue
             __phaser_n=${__phaser_line#declare -* }
@@ -98,6 +100,11 @@ __phaser_dump() {
                 printf '\0'
             done <<<"$__phaser_functions"
         fi
+        unset -v __phaser_functions __phaser_refs __phaser_functions_at_start \
+            __phaser_prelude_functions __phaser_driver BASH_EXECUTION_STRING
+        printf 'P\0'
+        declare -p
+        printf '\0'
         # The last record: a dump without it was cut short (a full disk).
         printf 'end\0'
     } 1<>"$PHASER_DUMP"
