@@ -319,10 +319,11 @@ impl<'p> Runner<'p> {
             self.initial_state(dir.top())
         })?;
         state.plan_digest = digest;
-        if runs_bash(&phases[first..=last], &state) {
-            let phase = &phases[first].name;
-            let input = phase_input(&state, dir.top(), phase, first, None);
-            let scratch = phase::scratch_dir(dir.top(), phase);
+        // (`first > last`: nothing to run.)
+        let to_run = phases.get(first..=last).unwrap_or_default();
+        if let Some(phase) = to_run.first().filter(|_| runs_bash(to_run, &state)) {
+            let input = phase_input(&state, dir.top(), &phase.name, first, None);
+            let scratch = phase::scratch_dir(dir.top(), &phase.name);
             self.interpreters.start_bash_early(&scratch, &input);
         }
         let bookkeeping = Bookkeeping::open(dir.top(), &state)?;
