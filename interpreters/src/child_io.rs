@@ -222,7 +222,7 @@ fn read_some(fd: &OwnedFd, buffer: &mut [u8], mut take: impl FnMut(&[u8])) -> bo
 /// raising SIGPIPE, whose default action (phaser's CLI restores it) would
 /// end the whole build: the signal is blocked on this thread around the
 /// write, and one it raised is taken before the old mask comes back.
-fn write_without_sigpipe(fd: &OwnedFd, bytes: &[u8]) -> io::Result<usize> {
+pub(crate) fn write_without_sigpipe(fd: &impl AsRawFd, bytes: &[u8]) -> io::Result<usize> {
     // SAFETY: changes this thread's signal mask only, and restores it;
     // the write is from a buffer we own, of its length.
     unsafe {

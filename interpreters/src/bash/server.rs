@@ -5,15 +5,16 @@
 //! prelude again.
 //!
 //! The runner talks to it over two pipes: requests on its stdin, replies
-//! on its fd 3. A phase's stdout and stderr come back through the FIFOs
-//! `stdout` and `stderr` in the server's directory, copied to the
-//! runner's descriptors 1 and 2 as they are while the phase runs (`phaser
-//! run` gives each phase pipes of its own there, for its log), and the
-//! last lines of stderr kept for the error message, as for a child the
-//! runner started itself (see `served_output.rs`).
+//! on its fd 3; it hands each request on to the subshell it forked for it
+//! through the FIFO `go`. A phase's stdout and stderr come back through
+//! the FIFOs `stdout` and `stderr` in the server's directory, copied to
+//! the runner's descriptors 1 and 2 as they are while the phase runs
+//! (`phaser run` gives each phase pipes of its own there, for its log),
+//! and the last lines of stderr kept for the error message, as for a
+//! child the runner started itself (see `served_output.rs`).
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
@@ -92,6 +93,7 @@ impl Server {
         let prelude_file = dir.join("prelude.sh");
         phaser_stdlib::control_file::overwrite(&prelude_file, prelude.as_bytes())?;
         phaser_stdlib::control_file::overwrite(&dir.join("base.sh"), base.as_bytes())?;
+        make_fifo(&dir.join("go"))?;
         let log_file = dir.join("server.log");
         phaser_stdlib::control_file::overwrite(&log_file, b"")?;
         let log = std::fs::OpenOptions::new()
@@ -173,7 +175,11 @@ impl Server {
         let mut request = Vec::with_capacity(label.len() + 1);
         request.extend_from_slice(label.as_bytes());
         request.push(0);
-        if self.requests.write_all(&request).is_err() {
+        // (A server that died meanwhile has no reader left: the write fails
+        // with EPIPE, which must not end the build as SIGPIPE would.)
+        if crate::child_io::write_without_sigpipe(&self.requests, &request)
+            .map_or(true, |n| n < request.len())
+        {
             return Err(None);
         }
         let Some(pid) = self.reply("started ") else {
@@ -246,6 +252,21 @@ fn exit_status(status: i32, files: &PhaseFiles) -> ExitStatus {
     }
 }
 
+/// A new FIFO at `path`, in place of whatever was there.
+fn make_fifo(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The FIFO at `path` (a fresh one unless `reuse` says the one there is
 /// idle), opened for reading, and a writing end the runner keeps until
 /// the phase is over, so the reader sees the end of the stream only once
@@ -255,16 +276,7 @@ fn open_fifo(path: &Path, reuse: bool) -> std::io::Result<(File, File)> {
     use std::os::unix::fs::FileTypeExt;
     let idle = reuse && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo());
     if !idle {
-        match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        // SAFETY: a valid NUL-terminated path.
-        if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        make_fifo(path)?;
     }
     // Opening the reading end blocks until a writer comes, unless
     // non-blocking; the keeper is that writer.

@@ -23,7 +23,7 @@ set -m
 # commands it runs start with the same signal dispositions either way.)
 __phaser_enter() {
     set +m
-    exec </dev/null >"$1/stdout" 2>"$1/stderr" 3>&- || exit 126
+    exec </dev/null >"$1/stdout" 2>"$1/stderr" 3>&- 5<&- || exit 126
     BASH_ARGV0=phaser-$2
     BASH_SUBSHELL=0
     SECONDS=0
@@ -38,16 +38,22 @@ IFS= read -r -d '' __phaser_functions_at_start <functions
 # hold only what its phase has different (base.rs).
 source ./base.sh
 
+# The FIFO `go` hands a request on to the subshell forked for it: this
+# shell keeps the only writing end (fd 7), so a subshell waiting there
+# reads its end when this shell is gone, and ends without running
+# anything. (The runner makes the FIFO; opening its reading end first
+# through a read-write descriptor keeps the two opens from blocking.)
+exec 6<>go 5<go 7>go 6<&-
+
 # Each phase's subshell is forked ahead of its request, as soon as the
 # last phase ended: forking bash is most of what a phase costs, and this
 # way it overlaps the runner's reading of the last answer. The subshell is
 # the same copy of this shell either way (nothing here changes between
-# phases); it reads the request itself, and says `started`.
+# phases).
 while :; do
     (
-        # No request: the runner is gone (or has a new server).
-        IFS= read -r -d '' __phaser_label || exit 0
-        printf 'started %s\n' "$BASHPID" >&3
+        exec 7>&- </dev/null
+        IFS= read -r -d '' __phaser_label <&5 || exit 0
         __phaser_enter "$__phaser_dir" "$__phaser_label"
         source "$__phaser_dir/env.sh"
         # Where a fresh bash started: in the phase's directory, with $PWD
@@ -58,10 +64,12 @@ while :; do
         set -e
         eval "$__phaser_driver"
     ) &
-    wait "$!"
-    __phaser_status=$?
-    # Readable with no request pending: the end of the requests, which
-    # the subshell met.
-    ! read -t 0 || exit 0
-    printf 'done %s\n' "$__phaser_status" >&3
+    __phaser_pid=$!
+    # No request: the runner is gone (or has a new server); the subshell
+    # waiting for one ends with this shell.
+    IFS= read -r -d '' __phaser_label || exit 0
+    printf '%s\0' "$__phaser_label" >&7
+    printf 'started %s\n' "$__phaser_pid" >&3
+    wait "$__phaser_pid"
+    printf 'done %s\n' "$?" >&3
 done
