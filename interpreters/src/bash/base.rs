@@ -139,7 +139,7 @@ mod tests {
             ("E", "export E='5'"),
         ]);
         let mut vars = lines(&[("c", "declare c='1'"), ("d", "declare -a d=('x' 'y')")]);
-        vars.0.push((None, "f () \n{ \n    :\n}".into()));
+        vars.function("f () \n{ \n    :\n}".into());
         let scripts = base.difference(&env, &vars);
         assert_eq!(
             scripts.env,

@@ -81,8 +81,7 @@ impl BashInterpreter {
         }
         slot.dir_made = true;
         let script_path = write_files(&files, script, input).map_err(writing)?;
-        let exports = vars::export_lines(input);
-        let mut env = exports.clone();
+        let mut env = vars::export_lines(input);
         let groups_record = invocation
             .groups
             .record_file()
@@ -110,7 +109,7 @@ impl BashInterpreter {
                 slot.server = None;
             }
             if slot.server.is_none() {
-                let base = Base::new(&exports, &declarations);
+                let base = Base::new(&env, &declarations);
                 slot.server =
                     Some(self.start_server(&files.dir, base).map_err(|e| {
                         fail(format!("could not start {}: {e}", self.bash.display()))

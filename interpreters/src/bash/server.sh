@@ -16,14 +16,15 @@
 set +e
 set -m
 
-# The first steps of a phase's subshell: its own file descriptors, and the
+# The first steps of a phase's subshell once it has its request (its
+# stdin is /dev/null from its start): its own file descriptors, and the
 # name, clock and depth a fresh bash has. (What stays different: `$$` is
 # this shell's pid for every phase, as in stdenv's one shell, and the
 # subshell does not ignore SIGQUIT itself as a fresh bash does; the
 # commands it runs start with the same signal dispositions either way.)
 __phaser_enter() {
     set +m
-    exec </dev/null >"$1/stdout" 2>"$1/stderr" 3>&- 5<&- || exit 126
+    exec >"$1/stdout" 2>"$1/stderr" 3>&- 5<&- || exit 126
     BASH_ARGV0=phaser-$2
     BASH_SUBSHELL=0
     SECONDS=0

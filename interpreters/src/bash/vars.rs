@@ -172,6 +172,11 @@ impl Lines {
         self.0.push((Some(name.to_string()), text));
     }
 
+    /// Adds a function definition.
+    pub fn function(&mut self, text: String) {
+        self.0.push((None, text));
+    }
+
     /// The script.
     pub fn script(&self) -> String {
         let mut out = String::with_capacity(self.0.iter().map(|(_, t)| t.len() + 1).sum());
@@ -255,7 +260,7 @@ pub(super) fn declaration_lines(input: &PhaseInput) -> (Lines, Declared) {
     }
     if let Some(Value::Object(functions)) = input.state.get(FUNCTIONS_KEY) {
         for definition in functions.values().filter_map(Value::as_str) {
-            out.0.push((None, definition.to_string()));
+            out.function(definition.to_string());
         }
     }
     (out, declared)
